@@ -1,0 +1,75 @@
+# driftgate — every command a user or CI needs. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CHECKOV_VENV := .venv-checkov
+TASKCAT_VENV := .venv-taskcat
+BENCH_VENV := .venv-bench
+
+# Real-AWS commands
+BUCKET ?=
+REGIONS ?= us-east-1
+KEY_PREFIX ?= driftgate/
+STACK_NAME ?= driftgate
+PARAMETERS ?= parameters/staging.json
+REGION ?= $(firstword $(REGIONS))
+
+.PHONY: help venv lint test unit package demo publish deploy taskcat bench clean
+
+help: ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: requirements/dev.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
+	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+$(CHECKOV_VENV)/.installed: requirements/checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements/checkov.txt
+	touch $@
+
+$(TASKCAT_VENV)/.installed: requirements/taskcat.txt
+	test -x $(TASKCAT_VENV)/bin/python || $(PYTHON) -m venv $(TASKCAT_VENV)
+	$(TASKCAT_VENV)/bin/python -m pip install --quiet -r requirements/taskcat.txt
+	touch $@
+
+venv: $(BIN)/.installed $(CHECKOV_VENV)/.installed ## create the environments
+
+lint: venv ## ruff, cfn-lint (every region in .cfnlintrc), checkov
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/cfn-lint
+	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation -d templates
+
+test: lint ## everything CI runs: lint, then unit, template and end-to-end tests
+	$(BIN)/pytest
+
+unit: venv ## unit and template tests only (fast)
+	$(BIN)/pytest -m "not e2e"
+
+package: venv ## build Lambda zips and templates into build/dist
+	$(BIN)/python scripts/package.py --out build/dist
+
+demo: venv ## the whole story on the local emulator, no AWS account needed
+	$(BIN)/python scripts/demo.py
+
+publish: package ## upload to one bucket per region: make publish BUCKET=name REGIONS="us-east-1 eu-west-1"
+	$(BIN)/python scripts/publish.py --bucket "$(BUCKET)" --key-prefix "$(KEY_PREFIX)" --regions $(REGIONS)
+
+deploy: venv ## deploy the root stack: make deploy BUCKET=name REGION=us-east-1 PARAMETERS=parameters/staging.json
+	$(BIN)/python scripts/deploy.py --bucket "$(BUCKET)" --key-prefix "$(KEY_PREFIX)" --region "$(REGION)" --stack-name "$(STACK_NAME)" --parameters "$(PARAMETERS)"
+
+taskcat: package $(TASKCAT_VENV)/.installed ## taskcat test run against real AWS (needs credentials)
+	scripts/taskcat.sh
+
+bench: venv ## drift benchmark: driftgate vs Evidently (own environment)
+	$(BIN)/python benchmarks/run.py
+
+clean: ## remove build output and environments
+	rm -rf build taskcat_outputs $(VENV) $(CHECKOV_VENV) $(TASKCAT_VENV) $(BENCH_VENV)

@@ -1,0 +1,1 @@
+"""driftgate's drift monitor: Model Monitor compatible baselines, checks, reports and metrics."""
