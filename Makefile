@@ -54,16 +54,16 @@ unit: venv ## unit and template tests only (fast)
 	$(BIN)/pytest -m "not e2e"
 
 package: venv ## build Lambda zips and templates into build/dist
-	$(BIN)/python scripts/package.py --out build/dist
+	$(BIN)/python -m scripts.package --out build/dist
 
 demo: venv ## the whole story on the local emulator, no AWS account needed
-	$(BIN)/python scripts/demo.py
+	$(BIN)/python -m scripts.demo
 
 publish: package ## upload to one bucket per region: make publish BUCKET=name REGIONS="us-east-1 eu-west-1"
-	$(BIN)/python scripts/publish.py --bucket "$(BUCKET)" --key-prefix "$(KEY_PREFIX)" --regions $(REGIONS)
+	$(BIN)/python -m scripts.publish --bucket "$(BUCKET)" --key-prefix "$(KEY_PREFIX)" --regions $(REGIONS)
 
 deploy: venv ## deploy the root stack: make deploy BUCKET=name REGION=us-east-1 PARAMETERS=parameters/staging.json
-	$(BIN)/python scripts/deploy.py --bucket "$(BUCKET)" --key-prefix "$(KEY_PREFIX)" --region "$(REGION)" --stack-name "$(STACK_NAME)" --parameters "$(PARAMETERS)"
+	$(BIN)/python -m scripts.deploy --bucket "$(BUCKET)" --key-prefix "$(KEY_PREFIX)" --region "$(REGION)" --stack-name "$(STACK_NAME)" --parameters "$(PARAMETERS)"
 
 taskcat: package $(TASKCAT_VENV)/.installed ## taskcat test run against real AWS (needs credentials)
 	scripts/taskcat.sh

@@ -1,0 +1,93 @@
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from scripts import publish
+
+
+def test_refuses_without_credentials(no_credentials, dist, capsys):
+    with pytest.raises(SystemExit) as stop:
+        publish.main(["--bucket", "acme-dg", "--regions", "us-east-1", "--dist", str(dist)])
+    assert stop.value.code == 2
+    assert "No AWS credentials found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("bucket", "prefix", "regions", "message"),
+    [
+        ("", "driftgate/", ["us-east-1"], "BUCKET is required"),
+        ("Acme_DG", "driftgate/", ["us-east-1"], "not a valid base name"),
+        ("acme-dg", "driftgate", ["us-east-1"], "must be empty or end with '/'"),
+        ("acme-dg", "driftgate/", [], "REGIONS is empty"),
+    ],
+)
+def test_refuses_bad_arguments(bucket, prefix, regions, message):
+    with pytest.raises(SystemExit) as stop:
+        publish.validate(bucket, prefix, regions)
+    assert message in str(stop.value.code)
+
+
+def test_refuses_unpackaged_tree(fake_credentials, tmp_path):
+    with pytest.raises(SystemExit) as stop:
+        publish.main(["--bucket", "acme-dg", "--regions", "us-east-1", "--dist", str(tmp_path)])
+    assert "make package" in str(stop.value.code)
+
+
+@pytest.fixture
+def moto_ignores_policy_conditions(monkeypatch):
+    """moto evaluates bucket-policy Conditions with no request context, so the TLS-only
+    Deny (aws:SecureTransport=false) denies every object call, TLS or not (a moto bug).
+    The policy's content is asserted directly instead."""
+    from moto.iam.access_control import PermissionResult
+    from moto.s3.models import FakeBucket
+
+    monkeypatch.setattr(FakeBucket, "get_permission", lambda *_: PermissionResult.NEUTRAL)
+
+
+@mock_aws
+def test_uploads_privately_to_one_bucket_per_region(
+    fake_credentials, dist, capsys, moto_ignores_policy_conditions
+):
+    regions = ["us-east-1", "eu-west-1"]
+    assert publish.main(["--bucket", "acme-dg", "--regions", *regions, "--dist", str(dist)]) == 0
+
+    for region in regions:
+        s3 = boto3.client("s3", region_name=region)
+        bucket = f"acme-dg-{region}"
+        keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"])
+        assert keys == [
+            "driftgate/functions/drift_baseline.zip",
+            "driftgate/templates/pipeline.yml",
+            "driftgate/templates/stage.yml",
+        ]
+        location = s3.get_bucket_location(Bucket=bucket)["LocationConstraint"]
+        assert (location or "us-east-1") == region
+        block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+        assert all(block.values()) and len(block) == 4
+        policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+        (deny,) = policy["Statement"]
+        assert deny["Effect"] == "Deny"
+        assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for key in keys:
+            grants = s3.get_object_acl(Bucket=bucket, Key=key)["Grants"]
+            assert all("URI" not in g["Grantee"] for g in grants), f"{key} has a group grant"
+
+    out = capsys.readouterr().out
+    assert out.count("Launch Stack:") == 2
+    assert "[![Launch Stack in eu-west-1]" in out
+
+
+def test_launch_stack_url_fills_the_hosting_parameters():
+    url = publish.launch_stack_url("acme-dg-eu-west-1", "driftgate/", "eu-west-1", "driftgate")
+    parts = urlsplit(url)
+    assert parts.netloc == "eu-west-1.console.aws.amazon.com"
+    query = parse_qs(parts.fragment.split("?", 1)[1])
+    assert query["templateURL"] == [
+        "https://acme-dg-eu-west-1.s3.eu-west-1.amazonaws.com/driftgate/templates/pipeline.yml"
+    ]
+    assert query["param_TemplatesBucketName"] == ["acme-dg-eu-west-1"]
+    assert query["param_TemplatesBucketRegion"] == ["eu-west-1"]
+    assert query["param_TemplatesKeyPrefix"] == ["driftgate/"]
