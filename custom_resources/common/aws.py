@@ -1,0 +1,22 @@
+"""botocore settings shared by the custom resources.
+
+Every call these functions make answers in milliseconds, so timeouts are short and
+botocore's standard retry mode (throttling, 5xx and timeouts, jittered backoff) makes at
+most three attempts. Worst case per call: 3 x (2 s connect + 5 s read) + under 3 s of
+backoff = 24 s; each handler's docstring sizes the Lambda Timeout from its call count.
+"""
+
+from botocore.config import Config
+
+MAX_ATTEMPTS = 3
+CONNECT_TIMEOUT_SECONDS = 2
+READ_TIMEOUT_SECONDS = 5
+WORST_CASE_CALL_SECONDS = MAX_ATTEMPTS * (CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS) + 3
+
+
+def client_config() -> Config:
+    return Config(
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
+        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+    )
