@@ -1,0 +1,186 @@
+"""Mergeable, bounded-memory per-feature state of a window.
+
+Every field is either an integer count, an exact min/max, a histogram of integer counts
+on edges fixed by the baseline, or an :class:`ExactSum`. Merging is therefore
+associative and commutative, and shards merge into exactly the whole-window state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from drift_monitor.columns import numeric_column, string_column
+from drift_monitor.exact_sum import ExactSum
+
+# Distinct categorical values kept per feature before the non-baseline ones are folded.
+CATEGORY_CAP = 1000
+OTHER = "__other__"
+
+
+@dataclass
+class NumericAccumulator:
+    edges: np.ndarray
+    present: int = 0
+    missing: int = 0
+    non_numeric: int = 0
+    integral: int = 0
+    total: ExactSum = field(default_factory=ExactSum)
+    total_sq: ExactSum = field(default_factory=ExactSum)
+    minimum: float = float("inf")
+    maximum: float = float("-inf")
+    hist: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+
+    def __post_init__(self) -> None:
+        if self.hist.size != self.edges.size + 1:
+            self.hist = np.zeros(self.edges.size + 1, dtype=np.int64)
+
+    def update(self, column: list[object]) -> None:
+        parsed = numeric_column(column)
+        values = parsed.values
+        self.missing += parsed.missing
+        self.non_numeric += parsed.non_numeric
+        if values.size == 0:
+            return
+        self.present += int(values.size)
+        self.integral += int(np.count_nonzero(values == np.floor(values)))
+        self.total.add(float(values.sum()))
+        self.total_sq.add(float(np.dot(values, values)))
+        self.minimum = min(self.minimum, float(values.min()))
+        self.maximum = max(self.maximum, float(values.max()))
+        if self.edges.size:
+            bins = np.searchsorted(self.edges, values, side="left")
+            self.hist += np.bincount(bins, minlength=self.hist.size)
+        else:
+            self.hist[0] += values.size
+
+    def merge(self, other: NumericAccumulator) -> None:
+        self.present += other.present
+        self.missing += other.missing
+        self.non_numeric += other.non_numeric
+        self.integral += other.integral
+        self.total.merge(other.total)
+        self.total_sq.merge(other.total_sq)
+        self.minimum = min(self.minimum, other.minimum)
+        self.maximum = max(self.maximum, other.maximum)
+        self.hist += other.hist
+
+    @property
+    def mean(self) -> float:
+        return self.total.value / self.present if self.present else 0.0
+
+    @property
+    def std_dev(self) -> float:
+        if not self.present:
+            return 0.0
+        var = self.total_sq.value / self.present - self.mean**2
+        return float(np.sqrt(max(var, 0.0)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "numeric",
+            "edges": self.edges.tolist(),
+            "present": self.present,
+            "missing": self.missing,
+            "non_numeric": self.non_numeric,
+            "integral": self.integral,
+            "total": self.total.partials,
+            "total_sq": self.total_sq.partials,
+            "minimum": self.minimum if self.present else None,
+            "maximum": self.maximum if self.present else None,
+            "hist": self.hist.tolist(),
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> NumericAccumulator:
+        return cls(
+            edges=np.asarray(raw["edges"], dtype=np.float64),
+            present=int(raw["present"]),
+            missing=int(raw["missing"]),
+            non_numeric=int(raw["non_numeric"]),
+            integral=int(raw["integral"]),
+            total=ExactSum(raw["total"]),
+            total_sq=ExactSum(raw["total_sq"]),
+            minimum=float("inf") if raw["minimum"] is None else float(raw["minimum"]),
+            maximum=float("-inf") if raw["maximum"] is None else float(raw["maximum"]),
+            hist=np.asarray(raw["hist"], dtype=np.int64),
+        )
+
+
+@dataclass
+class CategoricalAccumulator:
+    """Exact counts per value up to :data:`CATEGORY_CAP` distinct values.
+
+    Past the cap, values outside the baseline domain fold into one ``__other__`` count.
+    The fold depends only on the union of values seen, so merge stays exact.
+    """
+
+    known: frozenset[str] = frozenset()
+    present: int = 0
+    missing: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    overflowed: bool = False
+
+    def update(self, column: list[object]) -> None:
+        values, counts, missing = string_column(column)
+        self.missing += missing
+        self.present += int(counts.sum())
+        for value, count in zip(values.tolist(), counts.tolist(), strict=True):
+            self._add(value, count)
+        self._fold_if_needed()
+
+    def _add(self, value: str, count: int) -> None:
+        if self.overflowed and value not in self.known:
+            value = OTHER
+        self.counts[value] = self.counts.get(value, 0) + count
+
+    def _fold_if_needed(self) -> None:
+        if self.overflowed or len(self.counts) <= CATEGORY_CAP:
+            return
+        self.overflowed = True
+        folded: dict[str, int] = {}
+        for value, count in self.counts.items():
+            key = value if value in self.known else OTHER
+            folded[key] = folded.get(key, 0) + count
+        self.counts = folded
+
+    def merge(self, other: CategoricalAccumulator) -> None:
+        self.present += other.present
+        self.missing += other.missing
+        if other.overflowed and not self.overflowed:
+            self.overflowed = True
+            self._refold()
+        for value, count in other.counts.items():
+            self._add(value, count)
+        self._fold_if_needed()
+
+    def _refold(self) -> None:
+        counts, self.counts = self.counts, {}
+        for value, count in counts.items():
+            self._add(value, count)
+
+    @property
+    def distinct_count(self) -> int:
+        # After a fold the exact number is unknown: report "more than the cap".
+        return CATEGORY_CAP + 1 if self.overflowed else len(self.counts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "categorical",
+            "present": self.present,
+            "missing": self.missing,
+            "overflowed": self.overflowed,
+            "counts": dict(sorted(self.counts.items())),
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any], known: frozenset[str]) -> CategoricalAccumulator:
+        return cls(
+            known=known,
+            present=int(raw["present"]),
+            missing=int(raw["missing"]),
+            counts={str(k): int(v) for k, v in raw["counts"].items()},
+            overflowed=bool(raw["overflowed"]),
+        )

@@ -1,0 +1,153 @@
+"""Read a baseline (``statistics.json`` + ``constraints.json``) written by driftgate or by
+Model Monitor, and derive what a run needs: feature order, types, the baseline
+distribution of each feature and the fixed histogram edges a window is counted on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from drift_monitor.config import MonitoringConfig
+
+NUMERIC_TYPES = ("Integral", "Fractional")
+# Window histograms use the baseline's quantiles as bin edges: fine enough for the CDF
+# distance, fixed so that window and shard histograms merge exactly.
+HISTOGRAM_BINS = 100
+
+
+class BaselineError(ValueError):
+    """The baseline files are missing fields or inconsistent."""
+
+
+@dataclass
+class BaselineFeature:
+    name: str
+    inferred_type: str
+    completeness: float | None = None
+    is_non_negative: bool | None = None
+    domains: list[str] | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+    num_present: int = 0
+    # Numeric: the baseline CDF at the histogram edges (right-closed bins).
+    edges: np.ndarray = field(default_factory=lambda: np.empty(0))
+    bin_probs: np.ndarray = field(default_factory=lambda: np.empty(0))
+    # Categorical: normalised bucket distribution.
+    category_probs: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.inferred_type in NUMERIC_TYPES
+
+    @property
+    def has_distribution(self) -> bool:
+        return bool(self.bin_probs.size) if self.is_numeric else bool(self.category_probs)
+
+
+@dataclass
+class Baseline:
+    features: list[BaselineFeature]
+    config: MonitoringConfig
+    item_count: int = 0
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.features]
+
+
+def weighted_items_from_stats(numerical: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Values and weights describing a numeric baseline distribution.
+
+    KLL sketch levels hold items of weight 2**level (Apache DataSketches layout, which
+    Model Monitor writes); without a sketch the 10 ``buckets`` are used, each bucket's
+    count placed at its midpoint.
+    """
+    kll = (numerical.get("distribution") or {}).get("kll") or {}
+    levels = (kll.get("sketch") or {}).get("data") or []
+    values: list[float] = []
+    weights: list[float] = []
+    for level, items in enumerate(levels):
+        for item in items or []:
+            values.append(float(item))
+            weights.append(float(2**level))
+    if values:
+        return np.asarray(values), np.asarray(weights)
+    for bucket in kll.get("buckets") or []:
+        count = float(bucket.get("count", 0))
+        if count > 0:
+            values.append((float(bucket["lower_bound"]) + float(bucket["upper_bound"])) / 2)
+            weights.append(count)
+    return np.asarray(values, dtype=float), np.asarray(weights, dtype=float)
+
+
+def edges_and_probs(values: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Quantile edges of a weighted sample and the probability of each right-closed bin.
+
+    Bins are ``(-inf, e0], (e0, e1], ..., (e_last, inf)``.
+    """
+    finite = np.isfinite(values)
+    values, weights = values[finite], weights[finite]
+    if values.size == 0 or weights.sum() <= 0:
+        return np.empty(0), np.empty(0)
+    order = np.argsort(values, kind="stable")
+    values, weights = values[order], weights[order]
+    cum = np.cumsum(weights) / weights.sum()
+    ranks = np.arange(1, HISTOGRAM_BINS) / HISTOGRAM_BINS
+    idx = np.minimum(np.searchsorted(cum, ranks, side="left"), values.size - 1)
+    edges = np.unique(values[idx])
+    cdf_at_edges = cum[np.searchsorted(values, edges, side="right") - 1]
+    probs = np.diff(np.concatenate(([0.0], cdf_at_edges, [1.0])))
+    return edges, np.clip(probs, 0.0, 1.0)
+
+
+def _feature_stats(statistics: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {f["name"]: f for f in statistics.get("features", []) if "name" in f}
+
+
+def load_baseline(statistics: dict[str, Any], constraints: dict[str, Any]) -> Baseline:
+    """Combine the two baseline documents; constraints.json decides the feature order."""
+    if not isinstance(constraints.get("features"), list) or not constraints["features"]:
+        raise BaselineError("constraints.json has no 'features' list")
+    if not isinstance(statistics.get("features"), list):
+        raise BaselineError("statistics.json has no 'features' list")
+    stats_by_name = _feature_stats(statistics)
+    features: list[BaselineFeature] = []
+    for raw in constraints["features"]:
+        name = raw.get("name")
+        if not isinstance(name, str):
+            raise BaselineError("a constraints.json feature has no 'name'")
+        stats = stats_by_name.get(name, {})
+        inferred = str(raw.get("inferred_type") or stats.get("inferred_type") or "Unknown")
+        feature = BaselineFeature(
+            name=name,
+            inferred_type=inferred,
+            completeness=_opt_float(raw.get("completeness")),
+            is_non_negative=(raw.get("num_constraints") or {}).get("is_non_negative"),
+            domains=(raw.get("string_constraints") or {}).get("domains"),
+            overrides=raw.get("monitoringConfigOverrides") or {},
+        )
+        if feature.is_numeric and "numerical_statistics" in stats:
+            numerical = stats["numerical_statistics"]
+            feature.num_present = int((numerical.get("common") or {}).get("num_present", 0))
+            values, weights = weighted_items_from_stats(numerical)
+            feature.edges, feature.bin_probs = edges_and_probs(values, weights)
+        elif "string_statistics" in stats:
+            string_stats = stats["string_statistics"]
+            feature.num_present = int((string_stats.get("common") or {}).get("num_present", 0))
+            buckets = ((string_stats.get("distribution") or {}).get("categorical") or {}).get(
+                "buckets"
+            ) or []
+            total = sum(float(b.get("count", 0)) for b in buckets)
+            if total > 0:
+                feature.category_probs = {
+                    str(b["value"]): float(b.get("count", 0)) / total for b in buckets
+                }
+        features.append(feature)
+    item_count = int((statistics.get("dataset") or {}).get("item_count", 0))
+    config = MonitoringConfig.from_dict(constraints.get("monitoring_config"))
+    return Baseline(features=features, config=config, item_count=item_count)
+
+
+def _opt_float(value: Any) -> float | None:
+    return None if value is None else float(value)

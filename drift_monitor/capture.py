@@ -1,0 +1,219 @@
+"""Parse SageMaker data capture (JSON lines) into column batches of a window profile.
+
+A capture line is ``{"captureData": {"endpointInput": {...}, "endpointOutput": {...}},
+"eventMetadata": {"eventId", "inferenceTime", ...}, "eventVersion": "0"}``; each of
+input/output carries ``observedContentType``, ``mode``, ``data`` and ``encoding``
+(``CSV``, ``JSON`` or ``BASE64``). A request may carry several rows.
+
+Rows map to the baseline's features in order: the input columns, followed by the output
+columns when the input alone is short of the baseline's width by exactly the output's.
+CSV rows of a file are collected as text and split in bulk; JSON rows go through the
+same column conversion. Bad input is counted per kind, never raised.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from drift_monitor.profile import WindowProfile
+
+CHUNK_ROWS = 20_000  # rows per vectorised batch: bounds memory whatever the file size
+
+CSV, JSON, JSONL = "csv", "json", "jsonl"
+
+
+def payload_format(content_type: str | None, encoding: str | None) -> str | None:
+    ct = (content_type or "").lower()
+    if "csv" in ct:
+        return CSV
+    if "jsonlines" in ct or "jsonl" in ct:
+        return JSONL
+    if "json" in ct:
+        return JSON
+    if not ct:
+        enc = (encoding or "").upper()
+        return {"CSV": CSV, "JSON": JSON}.get(enc)
+    return None
+
+
+def decode_payload(block: dict[str, Any]) -> str:
+    data = block.get("data")
+    if not isinstance(data, str):
+        raise ValueError("no data")
+    if str(block.get("encoding", "")).upper() == "BASE64":
+        return base64.b64decode(data, validate=True).decode("utf-8")
+    return data
+
+
+def _json_rows(obj: Any) -> list[Any]:
+    """Rows of a JSON payload: a row is a list of values or an object of named values."""
+    if isinstance(obj, dict):
+        for key in ("instances", "inputs", "predictions", "outputs"):
+            if isinstance(obj.get(key), list):
+                return [_json_row(r) for r in obj[key]]
+        if isinstance(obj.get("features"), list):
+            return [obj["features"]]
+        return [obj]
+    if isinstance(obj, list):
+        if obj and all(isinstance(r, (list, dict)) for r in obj):
+            return [_json_row(r) for r in obj]
+        return [obj]
+    return [[obj]]
+
+
+def _json_row(row: Any) -> Any:
+    if isinstance(row, dict) and isinstance(row.get("features"), list):
+        return row["features"]
+    return row if isinstance(row, (list, dict)) else [row]
+
+
+def payload_rows(block: dict[str, Any]) -> tuple[str, list[Any]]:
+    """(format, rows) of one capture block; CSV rows stay unsplit text when unquoted."""
+    fmt = payload_format(block.get("observedContentType"), block.get("encoding"))
+    if fmt is None:
+        raise LookupError(str(block.get("observedContentType")))
+    text = decode_payload(block)
+    if fmt == CSV:
+        if '"' in text:
+            return JSON, [row for row in csv.reader(text.splitlines()) if row]
+        return CSV, [line for line in text.splitlines() if line.strip()]
+    if fmt == JSONL:
+        rows: list[Any] = []
+        for line in text.splitlines():
+            if line.strip():
+                rows.extend(_json_rows(json.loads(line)))
+        return JSON, rows
+    return JSON, _json_rows(json.loads(text))
+
+
+class CaptureParser:
+    """Feeds capture lines of one file into a :class:`WindowProfile`, chunk by chunk.
+
+    ``start``/``end`` are ISO-8601 strings ``YYYY-MM-DDTHH:MM:SS`` (UTC); a record
+    counts when its ``eventMetadata.inferenceTime`` is in ``[start, end)``.
+    """
+
+    def __init__(
+        self, profile: WindowProfile, start: str | None = None, end: str | None = None
+    ) -> None:
+        self.profile = profile
+        self.width = len(profile.names)
+        self.index = {name: i for i, name in enumerate(profile.names)}
+        self.start = start
+        self.end = end
+        self.csv_lines: list[str] = []
+        self.value_rows: list[list[Any]] = []
+
+    # -- one file ---------------------------------------------------------------
+    def feed_file(self, lines: Iterable[bytes | str]) -> None:
+        for line in lines:
+            if line.strip():
+                self.feed_line(line)
+                if len(self.csv_lines) + len(self.value_rows) >= CHUNK_ROWS:
+                    self.flush()
+        # Flushing at file end keeps chunk boundaries a function of the file alone,
+        # so the result does not depend on how files are grouped into shards.
+        self.flush()
+
+    def feed_line(self, line: bytes | str) -> None:
+        profile = self.profile
+        try:
+            record = json.loads(line)
+        except (ValueError, UnicodeDecodeError):
+            profile.count_malformed("invalid_json")
+            return
+        capture = record.get("captureData") if isinstance(record, dict) else None
+        if not isinstance(capture, dict) or not isinstance(capture.get("endpointInput"), dict):
+            profile.count_malformed("missing_capture_data")
+            return
+        if self.start is not None or self.end is not None:
+            when = (record.get("eventMetadata") or {}).get("inferenceTime")
+            if not isinstance(when, str):
+                profile.count_malformed("missing_inference_time")
+                return
+            when = when[:19]
+            if (self.start is not None and when < self.start) or (
+                self.end is not None and when >= self.end
+            ):
+                return
+        profile.records += 1
+        try:
+            in_fmt, in_rows = payload_rows(capture["endpointInput"])
+        except LookupError:
+            profile.count_malformed("unknown_content_type")
+            return
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            profile.count_malformed("undecodable_payload")
+            return
+        out_fmt, out_rows = self._output_rows(capture.get("endpointOutput"), len(in_rows))
+        for i, row in enumerate(in_rows):
+            out_row = out_rows[i] if out_rows is not None else None
+            self._add_row(in_fmt, row, out_fmt, out_row)
+
+    def _output_rows(self, block: Any, n_rows: int) -> tuple[str, list[Any] | None]:
+        if not isinstance(block, dict):
+            return CSV, None
+        try:
+            fmt, rows = payload_rows(block)
+        except (LookupError, ValueError, binascii.Error, UnicodeDecodeError):
+            return CSV, None
+        one_list = len(rows) == 1 and isinstance(rows[0], list)
+        if fmt == JSON and n_rows > 1 and one_list and len(rows[0]) == n_rows:
+            rows = [[v] for v in rows[0]]  # one prediction per request row
+        return fmt, rows if len(rows) == n_rows else None
+
+    def _add_row(self, in_fmt: str, row: Any, out_fmt: str, out_row: Any) -> None:
+        width = self.width
+        if in_fmt == CSV and (out_row is None or out_fmt == CSV):
+            n_in = row.count(",") + 1
+            if n_in == width:
+                self.csv_lines.append(row)
+                return
+            if out_row is not None and n_in + out_row.count(",") + 1 == width:
+                self.csv_lines.append(row + "," + out_row)
+                return
+            self.profile.note_column_count(n_in)
+            return
+        values = self._values(in_fmt, row)
+        if values is None:
+            return
+        if len(values) != width and out_row is not None:
+            extra = self._values(out_fmt, out_row)
+            if extra is not None and len(values) + len(extra) == width:
+                values = values + extra
+        if len(values) != width:
+            self.profile.note_column_count(len(values))
+            return
+        self.value_rows.append(values)
+
+    def _values(self, fmt: str, row: Any) -> list[Any] | None:
+        if fmt == CSV:
+            return row.split(",")
+        if isinstance(row, dict):
+            unknown = [k for k in row if k not in self.index]
+            if unknown:
+                self.profile.count_malformed("unknown_field")
+            values: list[Any] = [None] * self.width
+            for key, value in row.items():
+                i = self.index.get(key)
+                if i is not None:
+                    values[i] = value
+            return values
+        if isinstance(row, list):
+            return row
+        self.profile.count_malformed("invalid_row")
+        return None
+
+    def flush(self) -> None:
+        if self.csv_lines:
+            tokens = ",".join(self.csv_lines).split(",")
+            self.csv_lines = []
+            self.profile.update_columns([tokens[j :: self.width] for j in range(self.width)])
+        if self.value_rows:
+            rows, self.value_rows = self.value_rows, []
+            self.profile.update_columns([list(col) for col in zip(*rows, strict=True)])

@@ -1,0 +1,76 @@
+"""Vectorised conversion of one parsed column (strings from CSV, or JSON values)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class NumericColumn:
+    values: np.ndarray  # finite numeric values present
+    missing: int  # empty, null or NaN
+    non_numeric: int  # present but not a number (a data type mismatch)
+
+
+def numeric_column(column: list[object]) -> NumericColumn:
+    """Parse a column as numbers: one C-level conversion, per-value only on failure."""
+    try:
+        arr = np.array(column, dtype=np.float64)
+    except (TypeError, ValueError):
+        return _numeric_column_slow(column)
+    finite = np.isfinite(arr)
+    values = arr[finite]
+    return NumericColumn(values=values, missing=int(arr.size - values.size), non_numeric=0)
+
+
+def _numeric_column_slow(column: list[object]) -> NumericColumn:
+    values: list[float] = []
+    missing = 0
+    non_numeric = 0
+    for raw in column:
+        if raw is None or raw == "" or isinstance(raw, (list, dict)):
+            if isinstance(raw, (list, dict)):
+                non_numeric += 1
+            else:
+                missing += 1
+            continue
+        try:
+            number = float(raw)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            if isinstance(raw, str) and raw.strip() == "":
+                missing += 1
+            else:
+                non_numeric += 1
+            continue
+        if np.isfinite(number):
+            values.append(number)
+        else:
+            missing += 1
+    return NumericColumn(
+        values=np.asarray(values, dtype=np.float64), missing=missing, non_numeric=non_numeric
+    )
+
+
+def string_column(column: list[object]) -> tuple[np.ndarray, np.ndarray, int]:
+    """Distinct present values with their counts, and the number of missing values."""
+    present = [
+        v if isinstance(v, str) else _json_scalar_text(v)
+        for v in column
+        if v is not None and v != ""
+    ]
+    missing = len(column) - len(present)
+    if not present:
+        return np.empty(0, dtype=str), np.empty(0, dtype=np.int64), missing
+    uniq, counts = np.unique(np.asarray(present, dtype=str), return_counts=True)
+    return uniq, counts.astype(np.int64), missing
+
+
+def _json_scalar_text(value: object) -> str:
+    # Integral JSON numbers and CSV text must give the same category ("3", not "3.0").
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -1,0 +1,71 @@
+"""Distances between a baseline and a window distribution, both given as bin probabilities.
+
+``model-monitor`` (default) is Model Monitor's L-infinity distance: for numerical
+features the largest absolute difference between the two cumulative distributions
+(evaluated at the bin edges), for categorical features the largest absolute difference
+between the two normalised bucket distributions. ``ks`` is the same statistic for
+numerical features (the two-sample Kolmogorov-Smirnov statistic, resolved at the bin
+edges). ``psi`` is the Population Stability Index, ``js`` the Jensen-Shannon distance
+(base 2, in [0, 1]).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+DISTANCES = ("model-monitor", "ks", "psi", "js")
+PSI_EPSILON = 1e-4  # floor for empty bins, as PSI is undefined on a zero probability
+
+
+def _normalise(counts: np.ndarray) -> np.ndarray:
+    counts = np.asarray(counts, dtype=np.float64)
+    total = counts.sum()
+    return counts / total if total > 0 else counts
+
+
+def linf_cdf(p: np.ndarray, q: np.ndarray) -> float:
+    """Largest CDF difference of two binned distributions over ordered bins."""
+    return float(np.max(np.abs(np.cumsum(_normalise(p)) - np.cumsum(_normalise(q))), initial=0))
+
+
+def linf(p: np.ndarray, q: np.ndarray) -> float:
+    """Largest difference of two (unordered, categorical) distributions."""
+    return float(np.max(np.abs(_normalise(p) - _normalise(q)), initial=0))
+
+
+def psi(p: np.ndarray, q: np.ndarray) -> float:
+    pn = np.clip(_normalise(p), PSI_EPSILON, None)
+    qn = np.clip(_normalise(q), PSI_EPSILON, None)
+    return float(np.sum((qn - pn) * np.log(qn / pn)))
+
+
+def jensen_shannon(p: np.ndarray, q: np.ndarray) -> float:
+    pn, qn = _normalise(p), _normalise(q)
+    m = (pn + qn) / 2
+
+    def kl(a: np.ndarray) -> float:
+        mask = a > 0
+        return float(np.sum(a[mask] * np.log2(a[mask] / m[mask])))
+
+    return math.sqrt(max((kl(pn) + kl(qn)) / 2, 0.0))
+
+
+def ks_critical(n: int, m: int, alpha: float = 0.05) -> float:
+    """Asymptotic two-sample KS critical value: c(alpha) * sqrt((n + m) / (n m))."""
+    if n <= 0 or m <= 0:
+        return math.inf
+    c_alpha = math.sqrt(-math.log(alpha / 2) / 2)
+    return c_alpha * math.sqrt((n + m) / (n * m))
+
+
+def distance(name: str, p: np.ndarray, q: np.ndarray, ordered: bool) -> float:
+    """Distance ``name`` between baseline ``p`` and current ``q`` (aligned bins)."""
+    if name in ("model-monitor", "ks"):
+        return linf_cdf(p, q) if ordered else linf(p, q)
+    if name == "psi":
+        return psi(p, q)
+    if name == "js":
+        return jensen_shannon(p, q)
+    raise ValueError(f"unknown distance {name!r}; choose one of {', '.join(DISTANCES)}")

@@ -1,0 +1,328 @@
+"""Turn a window profile into Model Monitor's outputs: statistics.json, violations and
+the per-feature figures the metrics and the report use."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from drift_monitor.accumulators import OTHER, CategoricalAccumulator, NumericAccumulator
+from drift_monitor.baseline_model import Baseline, BaselineFeature
+from drift_monitor.distances import distance, ks_critical
+from drift_monitor.profile import WindowProfile
+
+KLL_PARAMETERS = {"c": 0.64, "k": 2048}
+SKETCH_ITEMS = 1024
+REPORT_BUCKETS = 10
+
+
+@dataclass
+class FeatureResult:
+    name: str
+    inferred_type: str
+    present: int
+    missing: int
+    completeness: float
+    drift: float | None = None
+    threshold: float | None = None
+    sum: float = 0.0
+    minimum: float = 0.0
+    maximum: float = 0.0
+    # Aligned distributions for the report: labels, baseline and current probabilities.
+    labels: list[str] = field(default_factory=list)
+    baseline_probs: list[float] = field(default_factory=list)
+    current_probs: list[float] = field(default_factory=list)
+
+
+@dataclass
+class Evaluation:
+    statistics: dict[str, Any]
+    violations: list[dict[str, str]]
+    features: list[FeatureResult]
+
+
+def _round(x: float) -> float:
+    return float(f"{x:.12g}")
+
+
+def _completeness(present: int, missing: int) -> float:
+    total = present + missing
+    return present / total if total else 0.0
+
+
+def numeric_buckets(acc: NumericAccumulator) -> list[dict[str, float]]:
+    """Histogram bins clipped to the observed range, grouped into 10 buckets."""
+    if not acc.present:
+        return []
+    bounds = np.concatenate(([acc.minimum], np.clip(acc.edges, acc.minimum, acc.maximum)))
+    bounds = np.concatenate((bounds, [acc.maximum]))
+    groups = np.array_split(np.arange(acc.hist.size), min(REPORT_BUCKETS, acc.hist.size))
+    buckets = []
+    for g in groups:
+        count = int(acc.hist[g].sum())
+        lower, upper = float(bounds[g[0]]), float(bounds[g[-1] + 1])
+        buckets.append({"lower_bound": _round(lower), "upper_bound": _round(upper), "count": count})
+    return buckets
+
+
+def numeric_sketch_items(acc: NumericAccumulator) -> list[float]:
+    """Equally spaced quantiles reconstructed from the histogram (linear within a bin)."""
+    if not acc.present:
+        return []
+    bounds = np.concatenate(([acc.minimum], np.clip(acc.edges, acc.minimum, acc.maximum)))
+    bounds = np.concatenate((bounds, [acc.maximum]))
+    cum = np.concatenate(([0], np.cumsum(acc.hist))).astype(np.float64) / acc.present
+    n = min(SKETCH_ITEMS, acc.present)
+    ranks = (np.arange(n) + 0.5) / n
+    return [_round(float(v)) for v in np.interp(ranks, cum, bounds)]
+
+
+def _numeric_stats(name: str, f: BaselineFeature, acc: NumericAccumulator) -> dict[str, Any]:
+    present = acc.present
+    inferred = f.inferred_type if f.is_numeric else "Fractional"
+    return {
+        "name": name,
+        "inferred_type": inferred,
+        "numerical_statistics": {
+            "common": {"num_present": present, "num_missing": acc.missing + acc.non_numeric},
+            "mean": _round(acc.mean),
+            "sum": _round(acc.total.value),
+            "std_dev": _round(acc.std_dev),
+            "min": _round(acc.minimum) if present else 0.0,
+            "max": _round(acc.maximum) if present else 0.0,
+            "distribution": {
+                "kll": {
+                    "buckets": numeric_buckets(acc),
+                    "sketch": {
+                        "parameters": dict(KLL_PARAMETERS),
+                        "data": [numeric_sketch_items(acc)],
+                    },
+                }
+            },
+        },
+    }
+
+
+def _categorical_stats(name: str, acc: CategoricalAccumulator) -> dict[str, Any]:
+    buckets = [
+        {"value": v, "count": c}
+        for v, c in sorted(acc.counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    return {
+        "name": name,
+        "inferred_type": "String",
+        "string_statistics": {
+            "common": {"num_present": acc.present, "num_missing": acc.missing},
+            "distinct_count": acc.distinct_count,
+            "distribution": {"categorical": {"buckets": buckets}},
+        },
+    }
+
+
+def window_statistics(baseline: Baseline, profile: WindowProfile) -> dict[str, Any]:
+    features = []
+    for f, acc in zip(baseline.features, profile.features, strict=True):
+        if isinstance(acc, NumericAccumulator):
+            features.append(_numeric_stats(f.name, f, acc))
+        else:
+            features.append(_categorical_stats(f.name, acc))
+    return {"version": 0, "dataset": {"item_count": profile.rows}, "features": features}
+
+
+def _violation(feature: str, check: str, description: str) -> dict[str, str]:
+    return {"feature_name": feature, "constraint_check_type": check, "description": description}
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.4g}%"
+
+
+def evaluate(
+    baseline: Baseline,
+    profile: WindowProfile,
+    distance_name: str = "model-monitor",
+    threshold: float | None = None,
+) -> Evaluation:
+    """Statistics, violations and per-feature results of a window against the baseline.
+
+    ``threshold`` overrides the constraints' comparison thresholds (useful for the
+    ``psi``/``js`` options, whose scale differs from Model Monitor's distance).
+    """
+    violations: list[dict[str, str]] = []
+    results: list[FeatureResult] = []
+    names = baseline.names
+    if profile.min_short_columns is not None:
+        missing_name = names[min(profile.min_short_columns, len(names) - 1)]
+        violations.append(
+            _violation(
+                missing_name,
+                "missing_column_check",
+                f"{profile.malformed.get('too_few_columns', 0)} rows have fewer columns "
+                f"({profile.min_short_columns}) than the baseline ({len(names)}).",
+            )
+        )
+    if profile.max_long_columns is not None:
+        violations.append(
+            _violation(
+                f"_c{len(names)}",
+                "extra_column_check",
+                f"{profile.malformed.get('too_many_columns', 0)} rows have more columns "
+                f"({profile.max_long_columns}) than the baseline ({len(names)}).",
+            )
+        )
+    for f, acc in zip(baseline.features, profile.features, strict=True):
+        config = baseline.config.with_overrides(f.overrides)
+        if isinstance(acc, NumericAccumulator):
+            result, found = _check_numeric(f, acc, config, distance_name, threshold)
+        else:
+            result, found = _check_categorical(f, acc, config, distance_name, threshold)
+        results.append(result)
+        if config.evaluate_constraints:
+            violations.extend(found)
+    if not baseline.config.evaluate_constraints:
+        violations = []
+    return Evaluation(window_statistics(baseline, profile), violations, results)
+
+
+def _completeness_violation(f: BaselineFeature, present: int, missing: int) -> list[dict[str, str]]:
+    observed = _completeness(present, missing)
+    if f.completeness is None or present + missing == 0 or observed >= f.completeness:
+        return []
+    return [
+        _violation(
+            f.name,
+            "completeness_check",
+            f"Data completeness requirement is not met. Expected completeness: "
+            f"{_pct(f.completeness)}. Observed: only {_pct(observed)} of data is complete.",
+        )
+    ]
+
+
+def _check_numeric(
+    f: BaselineFeature,
+    acc: NumericAccumulator,
+    config: Any,
+    distance_name: str,
+    threshold: float | None,
+) -> tuple[FeatureResult, list[dict[str, str]]]:
+    found: list[dict[str, str]] = []
+    non_null = acc.present + acc.non_numeric
+    result = FeatureResult(
+        name=f.name,
+        inferred_type=f.inferred_type,
+        present=acc.present,
+        missing=acc.missing,
+        completeness=_completeness(non_null, acc.missing),
+        sum=acc.total.value,
+        minimum=acc.minimum if acc.present else 0.0,
+        maximum=acc.maximum if acc.present else 0.0,
+    )
+    found += _completeness_violation(f, non_null, acc.missing)
+    if non_null:
+        conforming = acc.integral if f.inferred_type == "Integral" else acc.present
+        ratio = conforming / non_null
+        if ratio < config.datatype_check_threshold:
+            found.append(
+                _violation(
+                    f.name,
+                    "data_type_check",
+                    f"Data type match requirement is not met. Expected data type: "
+                    f"{f.inferred_type}, expected match: {_pct(config.datatype_check_threshold)}. "
+                    f"Observed: only {_pct(ratio)} of data is {f.inferred_type}.",
+                )
+            )
+    if f.is_non_negative and acc.present and acc.minimum < 0:
+        found.append(
+            _violation(
+                f.name,
+                "data_type_check",
+                f"Baseline is non-negative but the window minimum is {acc.minimum:.6g}.",
+            )
+        )
+    if f.has_distribution and acc.present:
+        dist = distance(distance_name, f.bin_probs, acc.hist, ordered=True)
+        limit = config.comparison_threshold if threshold is None else threshold
+        result.drift, result.threshold = dist, limit
+        result.labels = _edge_labels(f.edges)
+        result.baseline_probs = [float(p) for p in f.bin_probs]
+        result.current_probs = [float(c) / acc.present for c in acc.hist]
+        flagged = dist > limit
+        if (
+            flagged
+            and config.comparison_method.lower() == "robust"
+            and distance_name
+            in (
+                "model-monitor",
+                "ks",
+            )
+        ):
+            # Robust: a CDF gap smaller than the two-sample KS critical value (alpha 0.05)
+            # is sampling noise, not drift; small windows are not flagged on noise.
+            flagged = dist > ks_critical(f.num_present or acc.present, acc.present)
+        if config.perform_comparison and flagged:
+            found.append(_drift_violation(f.name, dist, limit))
+    return result, found
+
+
+def _drift_violation(name: str, dist: float, limit: float) -> dict[str, str]:
+    return _violation(
+        name,
+        "baseline_drift_check",
+        f"Baseline drift distance: {dist:.6g} exceeds threshold: {limit:.6g}",
+    )
+
+
+def _edge_labels(edges: np.ndarray) -> list[str]:
+    if not edges.size:
+        return ["all"]
+    labels = [f"<= {edges[0]:.4g}"]
+    labels += [f"({a:.4g}, {b:.4g}]" for a, b in itertools.pairwise(edges)]
+    labels.append(f"> {edges[-1]:.4g}")
+    return labels
+
+
+def _check_categorical(
+    f: BaselineFeature,
+    acc: CategoricalAccumulator,
+    config: Any,
+    distance_name: str,
+    threshold: float | None,
+) -> tuple[FeatureResult, list[dict[str, str]]]:
+    found: list[dict[str, str]] = []
+    result = FeatureResult(
+        name=f.name,
+        inferred_type=f.inferred_type,
+        present=acc.present,
+        missing=acc.missing,
+        completeness=_completeness(acc.present, acc.missing),
+    )
+    found += _completeness_violation(f, acc.present, acc.missing)
+    if f.domains is not None and acc.present:
+        domain = set(f.domains)
+        inside = sum(c for v, c in acc.counts.items() if v in domain and v != OTHER)
+        ratio = inside / acc.present
+        if ratio < config.domain_content_threshold:
+            found.append(
+                _violation(
+                    f.name,
+                    "categorical_values_check",
+                    f"Only {_pct(ratio)} of values are in the baseline domain; expected at "
+                    f"least {_pct(config.domain_content_threshold)}.",
+                )
+            )
+    if f.has_distribution and acc.present:
+        labels = sorted(set(f.category_probs) | set(acc.counts))
+        p = np.array([f.category_probs.get(v, 0.0) for v in labels])
+        q = np.array([acc.counts.get(v, 0) for v in labels], dtype=np.float64)
+        dist = distance(distance_name, p, q, ordered=False)
+        limit = config.categorical_comparison_threshold if threshold is None else threshold
+        result.drift, result.threshold = dist, limit
+        result.labels = labels
+        result.baseline_probs = [float(x) for x in p / max(p.sum(), 1e-300)]
+        result.current_probs = [float(x) for x in q / acc.present]
+        if config.perform_comparison and dist > limit:
+            found.append(_drift_violation(f.name, dist, limit))
+    return result, found

@@ -1,0 +1,42 @@
+"""Exactly-rounded, order-independent float accumulation.
+
+Shards of a window must merge into exactly the whole-window result. A float running
+sum depends on the order of additions; this keeps Shewchuk's non-overlapping partials
+(the algorithm behind ``math.fsum``), so the total is the correctly rounded exact sum of
+every value added, whatever the order or grouping.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+class ExactSum:
+    """Sum of floats whose rounded total does not depend on addition order."""
+
+    __slots__ = ("partials",)
+
+    def __init__(self, partials: list[float] | None = None) -> None:
+        self.partials: list[float] = list(partials or [])
+
+    def add(self, x: float) -> None:
+        partials = self.partials
+        i = 0
+        for y in partials:
+            if abs(x) < abs(y):
+                x, y = y, x
+            hi = x + y
+            lo = y - (hi - x)
+            if lo:
+                partials[i] = lo
+                i += 1
+            x = hi
+        partials[i:] = [x]
+
+    def merge(self, other: ExactSum) -> None:
+        for p in other.partials:
+            self.add(p)
+
+    @property
+    def value(self) -> float:
+        return math.fsum(self.partials)

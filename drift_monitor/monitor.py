@@ -1,0 +1,275 @@
+"""One monitoring run end to end: read the baseline, profile the window's capture files,
+evaluate, write the outputs, publish metrics and the violations event."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from drift_monitor.baseline import build_baseline_from_columns, read_dataset
+from drift_monitor.baseline_model import Baseline, BaselineError, load_baseline
+from drift_monitor.capture import CaptureParser
+from drift_monitor.evaluate import Evaluation, evaluate
+from drift_monitor.profile import WindowProfile
+from drift_monitor.publish import (
+    RunCounts,
+    feature_metrics,
+    put_metrics,
+    put_violation_event,
+    run_metrics,
+)
+from drift_monitor.report import render_report
+from drift_monitor.storage import Storage, join
+from drift_monitor.window import Window, hour_prefixes
+
+Progress = Callable[[int, int, int], None]  # files done, files total, rows so far
+
+STATISTICS_FILE = "statistics.json"
+VIOLATIONS_FILE = "constraint_violations.json"
+REPORT_FILE = "report.html"
+SUMMARY_FILE = "driftgate_summary.json"
+
+
+@dataclass
+class Publisher:
+    """Where a run publishes: CloudWatch metrics and, on violations, an EventBridge event."""
+
+    cloudwatch: Any
+    events: Any
+    namespace: str = "driftgate/Endpoints/data-metrics"
+    event_bus: str = "default"
+
+
+@dataclass
+class MonitorResult:
+    status: str  # "completed" or "insufficient_data"
+    window: Window | None
+    profile: WindowProfile
+    evaluation: Evaluation
+    output_uri: str | None = None
+    summary: dict[str, Any] = field(default_factory=dict)
+    emit_metrics: bool = True  # the baseline's monitoring_config.emit_metrics
+
+    @property
+    def violations(self) -> list[dict[str, str]]:
+        return self.evaluation.violations
+
+
+def _json_document(storage: Storage, uri: str, what: str) -> dict[str, Any]:
+    try:
+        document = json.loads(storage.read_bytes(uri))
+    except ValueError as exc:
+        raise BaselineError(f"{what} {uri} is not valid JSON: {exc}") from exc
+    if not isinstance(document, dict):
+        raise BaselineError(f"{what} {uri} is not a JSON object")
+    return document
+
+
+def load_baseline_files(statistics_uri: str, constraints_uri: str, storage: Storage) -> Baseline:
+    statistics = _json_document(storage, statistics_uri, "baseline statistics")
+    constraints = _json_document(storage, constraints_uri, "baseline constraints")
+    return load_baseline(statistics, constraints)
+
+
+def capture_files(capture_uri: str, window: Window | None, storage: Storage) -> list[str]:
+    """Files of the window's hour folders, or every file under ``capture_uri``."""
+    if window is None:
+        return storage.list_files(capture_uri)
+    files: list[str] = []
+    for prefix in hour_prefixes(window):
+        files.extend(storage.list_files(join(capture_uri, prefix)))
+    return files
+
+
+def profile_window(
+    baseline: Baseline,
+    files: list[str],
+    storage: Storage,
+    window: Window | None = None,
+    progress: Progress | None = None,
+) -> WindowProfile:
+    profile = WindowProfile.for_baseline(baseline)
+    start = window.start_iso[:19] if window else None
+    end = window.end_iso[:19] if window else None
+    parser = CaptureParser(profile, start, end)
+    for done, uri in enumerate(files, start=1):
+        parser.feed_file(storage.iter_lines(uri))
+        if progress:
+            progress(done, len(files), profile.rows)
+    return profile
+
+
+def run_monitor(
+    capture: str,
+    baseline_statistics: str,
+    baseline_constraints: str,
+    output: str | None = None,
+    *,
+    window: Window | None = None,
+    distance: str = "model-monitor",
+    threshold: float | None = None,
+    min_records: int = 1,
+    endpoint: str = "",
+    schedule: str = "",
+    publisher: Publisher | None = None,
+    kms_key: str | None = None,
+    storage: Storage | None = None,
+    progress: Progress | None = None,
+) -> MonitorResult:
+    """Analyse the capture under ``capture`` (a window of it when ``window`` is given)."""
+    storage = storage or Storage()
+    baseline = load_baseline_files(baseline_statistics, baseline_constraints, storage)
+    files = capture_files(capture, window, storage)
+    profile = profile_window(baseline, files, storage, window, progress)
+    return finish_run(
+        baseline,
+        profile,
+        output,
+        window=window,
+        distance=distance,
+        threshold=threshold,
+        min_records=min_records,
+        endpoint=endpoint,
+        schedule=schedule,
+        publisher=publisher,
+        kms_key=kms_key,
+        storage=storage,
+        extra={"files": len(files)},
+    )
+
+
+def finish_run(
+    baseline: Baseline,
+    profile: WindowProfile,
+    output: str | None,
+    *,
+    window: Window | None = None,
+    distance: str = "model-monitor",
+    threshold: float | None = None,
+    min_records: int = 1,
+    endpoint: str = "",
+    schedule: str = "",
+    publisher: Publisher | None = None,
+    kms_key: str | None = None,
+    storage: Storage | None = None,
+    extra: dict[str, Any] | None = None,
+) -> MonitorResult:
+    """Evaluate a (possibly merged) window profile, write outputs and publish."""
+    storage = storage or Storage()
+    insufficient = profile.rows < max(min_records, 1)
+    evaluation = evaluate(baseline, profile, distance, threshold)
+    if insufficient:
+        evaluation.violations = []
+    status = "insufficient_data" if insufficient else "completed"
+    summary: dict[str, Any] = {
+        "status": status,
+        "endpoint": endpoint,
+        "schedule": schedule,
+        "window_start": window.start_iso if window else None,
+        "window_end": window.end_iso if window else None,
+        "records": profile.records,
+        "rows_analysed": profile.rows,
+        "min_records": min_records,
+        "malformed": dict(sorted(profile.malformed.items())),
+        "malformed_total": profile.malformed_total,
+        "violations": len(evaluation.violations),
+        "distance": distance,
+        **(extra or {}),
+    }
+    result = MonitorResult(
+        status, window, profile, evaluation, output, summary, baseline.config.emit_metrics
+    )
+    report_uri = join(output, REPORT_FILE) if output else None
+    summary["report_uri"] = report_uri
+    if output:
+        write_outputs(storage, output, result, kms_key)
+    if publisher:
+        publish_run(publisher, result, endpoint, schedule, report_uri)
+    return result
+
+
+def _dump(document: Any) -> bytes:
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def write_outputs(
+    storage: Storage, output: str, result: MonitorResult, kms_key: str | None
+) -> None:
+    """Deterministic bytes: re-running a window rewrites identical files."""
+    ev = result.evaluation
+    files = {
+        STATISTICS_FILE: (_dump(ev.statistics), "application/json"),
+        VIOLATIONS_FILE: (_dump({"violations": ev.violations}), "application/json"),
+        SUMMARY_FILE: (_dump(result.summary), "application/json"),
+        REPORT_FILE: (
+            render_report(result.summary, ev.violations, ev.features).encode("utf-8"),
+            "text/html; charset=utf-8",
+        ),
+    }
+    for name, (data, content_type) in files.items():
+        storage.write_bytes(join(output, name), data, content_type, kms_key)
+
+
+def publish_run(
+    publisher: Publisher,
+    result: MonitorResult,
+    endpoint: str,
+    schedule: str,
+    report_uri: str | None,
+) -> None:
+    profile = result.profile
+    insufficient = result.status == "insufficient_data"
+    metrics = run_metrics(
+        RunCounts(
+            records=profile.rows,
+            malformed=profile.malformed_total,
+            violations=len(result.violations),
+            insufficient=insufficient,
+        )
+    )
+    if not insufficient and result.emit_metrics:
+        metrics = feature_metrics(result.evaluation.features) + metrics
+    timestamp = result.window.end if result.window else datetime.now().astimezone()
+    put_metrics(publisher.cloudwatch, publisher.namespace, endpoint, schedule, timestamp, metrics)
+    if result.violations:
+        put_violation_event(
+            publisher.events,
+            publisher.event_bus,
+            {
+                "endpoint": endpoint,
+                "schedule": schedule,
+                "window_start": result.window.start_iso if result.window else None,
+                "window_end": result.window.end_iso if result.window else None,
+                "violations": result.violations,
+                "report_uri": report_uri,
+            },
+        )
+
+
+def build_baseline(
+    input_uri: str,
+    output: str | None = None,
+    *,
+    header: bool = False,
+    fmt: str | None = None,
+    storage: Storage | None = None,
+    kms_key: str | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """statistics.json and constraints.json of a dataset; written under ``output`` if given."""
+    storage = storage or Storage()
+    if fmt is None:
+        fmt = "jsonl" if input_uri.endswith((".jsonl", ".json", ".jsonlines")) else "csv"
+    text = storage.read_bytes(input_uri).decode("utf-8-sig")
+    names, columns = read_dataset(text, fmt, header)
+    statistics, constraints = build_baseline_from_columns(names, columns)
+    if output:
+        storage.write_bytes(
+            join(output, STATISTICS_FILE), _dump(statistics), "application/json", kms_key
+        )
+        storage.write_bytes(
+            join(output, "constraints.json"), _dump(constraints), "application/json", kms_key
+        )
+    return statistics, constraints

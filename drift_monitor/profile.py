@@ -1,0 +1,121 @@
+"""The mergeable state of one window: per-feature accumulators plus parse counters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from drift_monitor.accumulators import CategoricalAccumulator, NumericAccumulator
+from drift_monitor.baseline_model import Baseline
+
+STATE_VERSION = 1
+
+
+def _known_values(feature: Any) -> frozenset[str]:
+    return frozenset(feature.domains or []) | frozenset(feature.category_probs)
+
+
+@dataclass
+class WindowProfile:
+    names: list[str]
+    features: list[NumericAccumulator | CategoricalAccumulator]
+    records: int = 0  # capture records read (a record may carry several rows)
+    rows: int = 0  # rows analysed
+    malformed: dict[str, int] = field(default_factory=dict)
+    # Smallest / largest column count among rows with too few / too many columns.
+    min_short_columns: int | None = None
+    max_long_columns: int | None = None
+
+    @classmethod
+    def for_baseline(cls, baseline: Baseline) -> WindowProfile:
+        accs: list[NumericAccumulator | CategoricalAccumulator] = []
+        for f in baseline.features:
+            if f.is_numeric:
+                accs.append(NumericAccumulator(edges=f.edges))
+            else:
+                accs.append(CategoricalAccumulator(known=_known_values(f)))
+        return cls(names=baseline.names, features=accs)
+
+    def count_malformed(self, kind: str, n: int = 1) -> None:
+        self.malformed[kind] = self.malformed.get(kind, 0) + n
+
+    def note_column_count(self, columns: int) -> None:
+        expected = len(self.names)
+        if columns < expected:
+            self.count_malformed("too_few_columns")
+            if self.min_short_columns is None or columns < self.min_short_columns:
+                self.min_short_columns = columns
+        else:
+            self.count_malformed("too_many_columns")
+            if self.max_long_columns is None or columns > self.max_long_columns:
+                self.max_long_columns = columns
+
+    def update_columns(self, columns: list[list[object]]) -> None:
+        """Add a batch of rows given column-wise, in baseline feature order."""
+        if not columns or not columns[0]:
+            return
+        self.rows += len(columns[0])
+        for acc, column in zip(self.features, columns, strict=True):
+            acc.update(column)
+
+    @property
+    def malformed_total(self) -> int:
+        return sum(self.malformed.values())
+
+    def merge(self, other: WindowProfile) -> None:
+        if other.names != self.names:
+            raise ValueError("cannot merge window states of different baselines")
+        self.records += other.records
+        self.rows += other.rows
+        for kind, n in other.malformed.items():
+            self.count_malformed(kind, n)
+        for mine, theirs in zip(self.features, other.features, strict=True):
+            mine.merge(theirs)  # type: ignore[arg-type]
+        if other.min_short_columns is not None:
+            mine_short = self.min_short_columns
+            self.min_short_columns = (
+                other.min_short_columns
+                if mine_short is None
+                else min(mine_short, other.min_short_columns)
+            )
+        if other.max_long_columns is not None:
+            mine_long = self.max_long_columns
+            self.max_long_columns = (
+                other.max_long_columns
+                if mine_long is None
+                else max(mine_long, other.max_long_columns)
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "driftgate_window_state": STATE_VERSION,
+            "names": self.names,
+            "records": self.records,
+            "rows": self.rows,
+            "malformed": dict(sorted(self.malformed.items())),
+            "min_short_columns": self.min_short_columns,
+            "max_long_columns": self.max_long_columns,
+            "features": [acc.to_dict() for acc in self.features],
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any], baseline: Baseline) -> WindowProfile:
+        if raw.get("driftgate_window_state") != STATE_VERSION:
+            raise ValueError("not a driftgate window state file (or another version)")
+        if raw["names"] != baseline.names:
+            raise ValueError("window state was computed against another baseline")
+        accs: list[NumericAccumulator | CategoricalAccumulator] = []
+        for f, acc in zip(baseline.features, raw["features"], strict=True):
+            if acc["kind"] == "numeric":
+                accs.append(NumericAccumulator.from_dict(acc))
+            else:
+                accs.append(CategoricalAccumulator.from_dict(acc, _known_values(f)))
+        return cls(
+            names=list(raw["names"]),
+            features=accs,
+            records=int(raw["records"]),
+            rows=int(raw["rows"]),
+            malformed={str(k): int(v) for k, v in raw["malformed"].items()},
+            min_short_columns=raw.get("min_short_columns"),
+            max_long_columns=raw.get("max_long_columns"),
+        )

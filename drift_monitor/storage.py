@@ -1,0 +1,116 @@
+"""Read, list and write local paths and ``s3://`` URIs.
+
+S3 calls use botocore's ``standard`` retry mode, which retries throttling
+(``SlowDown``, ``Throttling``, 503) with exponential backoff and jitter.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 8})
+
+
+class StorageError(OSError):
+    """A file or object could not be read or written."""
+
+
+def s3_client(region: str | None = None) -> Any:
+    return boto3.client("s3", region_name=region, config=RETRY_CONFIG)
+
+
+def is_s3(uri: str) -> bool:
+    return uri.startswith("s3://")
+
+
+def split_s3(uri: str) -> tuple[str, str]:
+    bucket, _, key = uri[len("s3://") :].partition("/")
+    if not bucket:
+        raise StorageError(f"not an s3:// URI with a bucket: {uri}")
+    return bucket, key
+
+
+def join(base: str, *parts: str) -> str:
+    return "/".join([base.rstrip("/"), *[p.strip("/") for p in parts if p]])
+
+
+class Storage:
+    """Uniform access to local files and S3 objects; the S3 client is created lazily."""
+
+    def __init__(self, s3: Any = None) -> None:
+        self._s3 = s3
+
+    @property
+    def s3(self) -> Any:
+        if self._s3 is None:
+            self._s3 = s3_client()
+        return self._s3
+
+    def read_bytes(self, uri: str) -> bytes:
+        if is_s3(uri):
+            bucket, key = split_s3(uri)
+            try:
+                return self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+            except self.s3.exceptions.NoSuchKey as exc:
+                raise StorageError(f"no such object: {uri}") from exc
+        try:
+            return Path(uri).read_bytes()
+        except OSError as exc:
+            raise StorageError(f"cannot read {uri}: {exc.strerror or exc}") from exc
+
+    def iter_lines(self, uri: str) -> Iterator[bytes]:
+        """Lines of a file without holding the whole object (S3 is streamed)."""
+        if is_s3(uri):
+            bucket, key = split_s3(uri)
+            body = self.s3.get_object(Bucket=bucket, Key=key)["Body"]
+            yield from body.iter_lines(chunk_size=1 << 20)
+            return
+        try:
+            with open(uri, "rb") as handle:
+                yield from handle
+        except OSError as exc:
+            raise StorageError(f"cannot read {uri}: {exc.strerror or exc}") from exc
+
+    def list_files(self, prefix: str) -> list[str]:
+        """Every file under a directory or key prefix, sorted."""
+        if is_s3(prefix):
+            bucket, key = split_s3(prefix)
+            key = key.rstrip("/") + "/" if key else ""
+            uris: list[str] = []
+            for page in self.s3.get_paginator("list_objects_v2").paginate(
+                Bucket=bucket, Prefix=key
+            ):
+                uris.extend(
+                    f"s3://{bucket}/{o['Key']}"
+                    for o in page.get("Contents", [])
+                    if not o["Key"].endswith("/")
+                )
+            return sorted(uris)
+        root = Path(prefix)
+        if root.is_file():
+            return [str(root)]
+        if not root.exists():
+            return []
+        return sorted(str(p) for p in root.rglob("*") if p.is_file())
+
+    def write_bytes(
+        self, uri: str, data: bytes, content_type: str, kms_key: str | None = None
+    ) -> None:
+        if is_s3(uri):
+            bucket, key = split_s3(uri)
+            extra: dict[str, str] = {}
+            if kms_key:
+                extra = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key}
+            self.s3.put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type, **extra)
+            return
+        try:
+            os.makedirs(os.path.dirname(uri) or ".", exist_ok=True)
+            Path(uri).write_bytes(data)
+        except OSError as exc:
+            raise StorageError(f"cannot write {uri}: {exc.strerror or exc}") from exc
