@@ -1,0 +1,115 @@
+"""The scheduled run: configuration from the environment (CONTRIBUTING.md, "Drift
+monitor"), the window (the previous period, or ``window_end`` from the event) and the
+output location ``<DRIFTGATE_OUTPUT_S3_URI>/<schedule>/yyyy/mm/dd/hh/``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from drift_monitor.monitor import MonitorResult, Publisher, run_monitor
+from drift_monitor.publish import RunCounts, put_metrics, run_metrics
+from drift_monitor.storage import Storage, join
+from drift_monitor.window import Window, output_folder, parse_time, previous_window, window_ending
+
+
+class ConfigError(ValueError):
+    """A required environment variable is missing or invalid."""
+
+
+@dataclass(frozen=True)
+class ScheduledConfig:
+    endpoint: str
+    variant: str
+    schedule: str
+    capture_uri: str
+    statistics_uri: str
+    constraints_uri: str
+    output_uri: str
+    period_minutes: int = 60
+    namespace: str = "driftgate/Endpoints/data-metrics"
+    event_bus: str = "default"
+    min_records: int = 1
+    kms_key: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> ScheduledConfig:
+        def need(name: str) -> str:
+            value = env.get(name, "").strip()
+            if not value:
+                raise ConfigError(f"environment variable {name} is required")
+            return value
+
+        def integer(name: str, default: int) -> int:
+            raw = env.get(name, "").strip()
+            try:
+                return int(raw) if raw else default
+            except ValueError as exc:
+                raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+        period = integer("DRIFTGATE_PERIOD_MINUTES", 60)
+        if period not in (15, 60):
+            raise ConfigError("DRIFTGATE_PERIOD_MINUTES must be 60 or 15")
+        return cls(
+            endpoint=need("DRIFTGATE_ENDPOINT_NAME"),
+            variant=env.get("DRIFTGATE_VARIANT_NAME", "").strip() or "AllTraffic",
+            schedule=need("DRIFTGATE_SCHEDULE_NAME"),
+            capture_uri=need("DRIFTGATE_CAPTURE_S3_URI"),
+            statistics_uri=need("DRIFTGATE_BASELINE_STATISTICS_S3_URI"),
+            constraints_uri=need("DRIFTGATE_BASELINE_CONSTRAINTS_S3_URI"),
+            output_uri=need("DRIFTGATE_OUTPUT_S3_URI"),
+            period_minutes=period,
+            namespace=env.get("DRIFTGATE_METRICS_NAMESPACE", "").strip()
+            or "driftgate/Endpoints/data-metrics",
+            event_bus=env.get("DRIFTGATE_EVENT_BUS_NAME", "").strip() or "default",
+            min_records=integer("DRIFTGATE_MIN_RECORDS", 1),
+            kms_key=env.get("DRIFTGATE_KMS_KEY_ARN", "").strip() or None,
+        )
+
+
+def scheduled_window(event: Mapping[str, Any] | None, now: datetime, period: int) -> Window:
+    """``window_end`` from the event re-runs a past window; otherwise the last period."""
+    window_end = (event or {}).get("window_end")
+    if window_end:
+        try:
+            return window_ending(parse_time(str(window_end)), period)
+        except ValueError as exc:
+            raise ConfigError(f"event window_end is not ISO 8601: {window_end!r}") from exc
+    return previous_window(now, period)
+
+
+def run_scheduled(
+    config: ScheduledConfig,
+    window: Window,
+    storage: Storage,
+    publisher: Publisher,
+) -> MonitorResult:
+    output = join(config.output_uri, config.schedule, output_folder(window))
+    try:
+        return run_monitor(
+            join(config.capture_uri, config.endpoint, config.variant),
+            config.statistics_uri,
+            config.constraints_uri,
+            output,
+            window=window,
+            min_records=config.min_records,
+            endpoint=config.endpoint,
+            schedule=config.schedule,
+            publisher=publisher,
+            kms_key=config.kms_key,
+            storage=storage,
+        )
+    except Exception:
+        # The failed run is still visible on the dashboard and can be alarmed on.
+        counts = RunCounts(records=0, malformed=0, violations=0, insufficient=False, errors=1)
+        put_metrics(
+            publisher.cloudwatch,
+            config.namespace,
+            config.endpoint,
+            config.schedule,
+            window.end,
+            [m for m in run_metrics(counts) if m["MetricName"] == "driftgate_run_errors"],
+        )
+        raise
