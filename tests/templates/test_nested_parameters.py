@@ -131,6 +131,4 @@ def test_stage_computes_the_contract_names(templates):
     assert endpoint["EndpointName"] == {"Fn::Sub": "${ProjectName}-${StageName}"}
     assert monitoring["ScheduleName"] == {"Fn::Sub": "${ProjectName}-${StageName}-data-quality"}
     assert endpoint["ErrorAlarmName"] == {"Fn::Sub": "${ProjectName}-${StageName}-endpoint-5xx"}
-    assert endpoint["LatencyAlarmName"] == {
-        "Fn::Sub": "${ProjectName}-${StageName}-model-latency"
-    }
+    assert endpoint["LatencyAlarmName"] == {"Fn::Sub": "${ProjectName}-${StageName}-model-latency"}
