@@ -64,14 +64,14 @@ def role_statements(
     for name, template in templates.items():
         resources = template.get("Resources", {})
         for logical_id, resource in resources.items():
-            if resource.get("Type") != "AWS::IAM::Role":
+            if not isinstance(resource, dict) or resource.get("Type") != "AWS::IAM::Role":
                 continue
             statements = grants.setdefault((name, logical_id), [])
             for policy in resource.get("Properties", {}).get("Policies", []):
                 for branch in _branches(policy):
                     statements.extend(_statements(branch["PolicyDocument"]))
         for resource in resources.values():
-            if resource.get("Type") not in IAM_POLICY_TYPES:
+            if not isinstance(resource, dict) or resource.get("Type") not in IAM_POLICY_TYPES:
                 continue
             properties = resource.get("Properties", {})
             for role in properties.get("Roles", []):
