@@ -1,0 +1,153 @@
+import json
+
+import numpy as np
+import pytest
+
+from drift_monitor.capture import CaptureParser, payload_format
+from drift_monitor.profile import WindowProfile
+
+from .helpers import baseline_of, block, csv_record, record
+
+
+@pytest.fixture
+def baseline():
+    # two numeric inputs and one numeric output column: width 3
+    return baseline_of(["a", "b", "y"], [[1.0, 2.0, 3.0], [10, 20, 30], [0.1, 0.2, 0.3]])
+
+
+def parse(baseline, lines, start=None, end=None):
+    profile = WindowProfile.for_baseline(baseline)
+    CaptureParser(profile, start, end).feed_file(lines)
+    return profile
+
+
+def sums(profile):
+    return [acc.total.value for acc in profile.features]
+
+
+def test_csv_multi_row_request(baseline):
+    line = csv_record([[1, 10, 0.5], [2, 20, 0.25], [3, 30, 0.125]])
+    profile = parse(baseline, [line])
+    assert profile.records == 1
+    assert profile.rows == 3
+    assert sums(profile) == [6.0, 60.0, 0.875]
+
+
+def test_input_plus_output_columns(baseline):
+    line = record(block("1,10\n2,20"), block("0.5\n0.25", mode="OUTPUT"))
+    profile = parse(baseline, [line])
+    assert profile.rows == 2
+    assert sums(profile) == [3.0, 30.0, 0.75]
+
+
+@pytest.mark.parametrize("encoding", ["CSV", "BASE64"])
+def test_csv_encodings(baseline, encoding):
+    line = record(block("1,10,0.5\n4,40,0.5", encoding=encoding))
+    assert sums(parse(baseline, [line])) == [5.0, 50.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"instances": [[1, 10, 0.5], [4, 40, 0.5]]},
+        {"instances": [{"features": [1, 10, 0.5]}, {"features": [4, 40, 0.5]}]},
+        [[1, 10, 0.5], [4, 40, 0.5]],
+        [{"a": 1, "b": 10, "y": 0.5}, {"a": 4, "b": 40, "y": 0.5}],
+    ],
+)
+@pytest.mark.parametrize("encoding", ["JSON", "BASE64"])
+def test_json_shapes_and_encodings(baseline, payload, encoding):
+    line = record(block(json.dumps(payload), "application/json", encoding))
+    profile = parse(baseline, [line])
+    assert profile.rows == 2
+    assert sums(profile) == [5.0, 50.0, 1.0]
+
+
+def test_json_input_with_json_output(baseline):
+    inp = block(json.dumps({"instances": [[1, 10], [2, 20]]}), "application/json", "JSON")
+    out = block(json.dumps({"predictions": [0.5, 0.25]}), "application/json", "JSON", "OUTPUT")
+    profile = parse(baseline, [record(inp, out)])
+    assert profile.rows == 2
+    assert sums(profile) == [3.0, 30.0, 0.75]
+
+
+def test_jsonlines_payload(baseline):
+    text = '{"a": 1, "b": 10, "y": 0.5}\n{"a": 2, "b": 20, "y": 0.5}'
+    profile = parse(baseline, [record(block(text, "application/jsonlines", "JSON"))])
+    assert profile.rows == 2
+
+
+def test_quoted_csv_goes_through_csv_module():
+    base = baseline_of(["a", "s"], [[1, 2], ["x,y", "z"]])
+    profile = parse(base, [csv_record([[1, '"x,y"'], [2, "z"]])])
+    assert profile.rows == 2
+    assert profile.features[1].counts == {"x,y": 1, "z": 1}
+
+
+def test_malformed_input_is_counted_per_kind_never_raised(baseline):
+    lines = [
+        "not json",
+        json.dumps({"no": "capture"}),
+        record(block("1,2,3", content_type="application/x-npy", encoding="BASE64")),
+        record({"observedContentType": "text/csv", "data": "%%%not base64", "encoding": "BASE64"}),
+        record(block("{broken", "application/json", "JSON")),
+        csv_record([[1, 2]]),  # too few columns, no output to complete them
+        csv_record([[1, 2, 3, 4]]),
+        json.dumps({"captureData": {"endpointInput": {}}, "eventMetadata": {}}),
+        csv_record([[1, 10, 0.5]]),  # the only good row
+    ]
+    profile = parse(baseline, lines)
+    assert profile.rows == 1
+    assert profile.malformed == {
+        "invalid_json": 1,
+        "missing_capture_data": 1,
+        "unknown_content_type": 2,  # an unknown type, and a block with no type at all
+        "undecodable_payload": 2,  # bad base64, bad JSON
+        "too_few_columns": 1,
+        "too_many_columns": 1,
+    }
+    assert profile.min_short_columns == 2
+    assert profile.max_long_columns == 4
+
+
+def test_content_type_decides_format_encoding_is_fallback():
+    assert payload_format("text/csv; charset=utf-8", "BASE64") == "csv"
+    assert payload_format("application/json", "BASE64") == "json"
+    assert payload_format(None, "CSV") == "csv"
+    assert payload_format("", "JSON") == "json"
+    assert payload_format("application/x-recordio-protobuf", "BASE64") is None
+
+
+def test_window_filter_on_inference_time(baseline):
+    lines = [
+        csv_record([[1, 10, 0.5]], when="2026-11-23T14:59:59Z"),
+        csv_record([[2, 20, 0.5]], when="2026-11-23T15:00:00Z"),
+        csv_record([[4, 40, 0.5]], when="2026-11-23T15:59:59.999Z"),
+        csv_record([[8, 80, 0.5]], when="2026-11-23T16:00:00Z"),
+        json.dumps({"captureData": {"endpointInput": block("1,1,1")}}),
+    ]
+    profile = parse(baseline, lines, "2026-11-23T15:00:00", "2026-11-23T16:00:00")
+    assert sums(profile)[0] == 6.0
+    assert profile.malformed == {"missing_inference_time": 1}
+
+
+def test_missing_and_non_numeric_values(baseline):
+    profile = parse(baseline, [csv_record([[1, "", 0.5], ["abc", 20, "nan"], [3, 30, 0.5]])])
+    a, b, y = profile.features
+    assert (a.present, a.missing, a.non_numeric) == (2, 0, 1)
+    assert (b.present, b.missing) == (2, 1)
+    assert (y.present, y.missing) == (2, 1)
+
+
+def test_null_values_in_json_rows_are_missing(baseline):
+    line = record(block(json.dumps([[1, None, 0.5], [2, 20, None]]), "application/json", "JSON"))
+    profile = parse(baseline, [line])
+    assert [acc.missing for acc in profile.features] == [0, 1, 1]
+
+
+def test_large_file_is_processed_in_chunks(baseline, monkeypatch):
+    monkeypatch.setattr("drift_monitor.capture.CHUNK_ROWS", 7)
+    lines = [csv_record([[i, i, i]]) for i in range(50)]
+    profile = parse(baseline, lines)
+    assert profile.rows == 50
+    assert sums(profile)[0] == float(np.arange(50).sum())
