@@ -1,0 +1,133 @@
+"""Run an uploaded Lambda zip in this process: moto's own runner needs Docker.
+
+The zip is unpacked once per code hash and its handler imported with the unpacked folder
+first on ``sys.path``. Libraries in ``HOST_LIBRARIES`` always come from this interpreter:
+the drift monitor zip carries numpy built for Linux x86_64 / CPython 3.13, which cannot
+import on the host's Python 3.11, so numpy is imported here first and the cached module
+wins over the zip's copy. crhelper is shared the same way so that the emulator's HTTP
+patch (patches/crhelper_http.py) applies to the copy the handler uses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import json
+import logging
+import os
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import uuid
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+HOST_LIBRARIES = ("numpy", "crhelper", "boto3", "botocore", "s3transfer", "jmespath", "dateutil")
+
+# One invocation at a time: environment variables and sys.modules are process-wide.
+_LOCK = threading.Lock()
+_UNPACKED = Path(tempfile.gettempdir()) / "driftgate-emulator-lambda"
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """What a handler returned (JSON text) or raised."""
+
+    payload: str
+    errored: bool
+    logs: str
+
+
+class LambdaContext:
+    """The attributes of the Lambda context object that handlers and crhelper read."""
+
+    def __init__(
+        self, function_name: str, function_arn: str, memory_mb: int, timeout_s: int
+    ) -> None:
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = function_arn
+        self.memory_limit_in_mb = memory_mb
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = f"emulator/{self.aws_request_id}"
+        self._deadline = time.monotonic() + timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def unpack(code: bytes, code_sha: str) -> Path:
+    """Unpack a deployment package once per code hash and return its folder."""
+    folder = _UNPACKED / code_sha.replace("/", "_").replace("+", "-")
+    if not (folder / ".complete").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(io.BytesIO(code)) as archive:
+            archive.extractall(folder)
+        (folder / ".complete").touch()
+    return folder
+
+
+@contextlib.contextmanager
+def _environment(variables: dict[str, str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@contextlib.contextmanager
+def _isolated_imports(folder: Path) -> Iterator[None]:
+    """Import the zip's own modules fresh from ``folder``; restore sys.modules after."""
+    for library in HOST_LIBRARIES:
+        importlib.import_module(library)
+    own = {path.name.removesuffix(".py") for path in folder.iterdir()} - set(HOST_LIBRARIES)
+    saved = {name: module for name, module in sys.modules.items() if name.split(".", 1)[0] in own}
+    for name in saved:
+        del sys.modules[name]
+    sys.path.insert(0, str(folder))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(folder))
+        for name in [name for name in sys.modules if name.split(".", 1)[0] in own]:
+            del sys.modules[name]
+        sys.modules.update(saved)
+
+
+def run_handler(
+    folder: Path,
+    handler: str,
+    event: dict[str, Any],
+    context: LambdaContext,
+    environment: dict[str, str],
+) -> Invocation:
+    """Import ``module.function`` from ``folder`` and call it like the Lambda runtime."""
+    module_name, _, function_name = handler.rpartition(".")
+    log = io.StringIO()
+    log_handler = logging.StreamHandler(log)
+    root = logging.getLogger()
+    with _LOCK, _environment(environment), _isolated_imports(folder):
+        root.addHandler(log_handler)
+        try:
+            function = getattr(importlib.import_module(module_name), function_name)
+            result = function(event, context)
+            return Invocation(json.dumps(result), errored=False, logs=log.getvalue())
+        except Exception as error:
+            failure = {
+                "errorMessage": str(error),
+                "errorType": type(error).__name__,
+                "stackTrace": traceback.format_exception(error),
+            }
+            return Invocation(json.dumps(failure), errored=True, logs=log.getvalue())
+        finally:
+            root.removeHandler(log_handler)
