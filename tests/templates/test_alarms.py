@@ -1,0 +1,162 @@
+"""Every alarm notifies the topic and says what missing data means; the rollback alarms
+the endpoint watches are the ones observability creates."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+ALARM = "AWS::CloudWatch::Alarm"
+TOPIC = {"Ref": "NotificationTopicArn"}
+
+
+def _resources(template: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Resources, including the fragments replicated by `Fn::ForEach`."""
+    for logical_id, body in template.get("Resources", {}).items():
+        if logical_id.startswith("Fn::ForEach::"):
+            yield from body[2].items()
+        else:
+            yield logical_id, body
+
+
+def _alarms(templates: dict[str, dict[str, Any]]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (name, logical_id, resource["Properties"])
+        for name, template in templates.items()
+        for logical_id, resource in _resources(template)
+        if resource.get("Type") == ALARM
+    ]
+
+
+def _topics(template: dict[str, Any]) -> list[dict[str, str]]:
+    """What an alarm may notify: the topic parameter or a topic the template creates."""
+    refs = [TOPIC] if "NotificationTopicArn" in template.get("Parameters", {}) else []
+    refs += [
+        {"Ref": logical_id}
+        for logical_id, resource in _resources(template)
+        if resource.get("Type") == "AWS::SNS::Topic"
+    ]
+    return refs
+
+
+def test_templates_define_alarms(templates):
+    ids = {logical_id for _, logical_id, _ in _alarms(templates)}
+    assert {"EndpointErrorAlarm", "ModelLatencyAlarm", "DriftAlarm&{Feature}"} <= ids
+
+
+def test_every_alarm_notifies_the_topic(templates):
+    for name, logical_id, props in _alarms(templates):
+        allowed = _topics(templates[name])
+        assert props.get("AlarmActions"), f"{name}:{logical_id} has no AlarmActions"
+        for action in props["AlarmActions"] + props.get("OKActions", []):
+            assert action in allowed, f"{name}:{logical_id} notifies {action}"
+
+
+def test_every_alarm_sets_treat_missing_data(templates):
+    for name, logical_id, props in _alarms(templates):
+        assert props.get("TreatMissingData") in {
+            "breaching",
+            "notBreaching",
+            "ignore",
+            "missing",
+        }, f"{name}:{logical_id}"
+
+
+@pytest.mark.parametrize(
+    ("logical_id", "expected"),
+    [
+        ("DriftAlarm&{Feature}", "notBreaching"),
+        ("EndpointErrorAlarm", "notBreaching"),
+        ("ModelLatencyAlarm", "notBreaching"),
+        ("MonitorErrorsAlarm", "notBreaching"),
+        # Silence from the monitor is the failure these two exist to catch.
+        ("MonitorHeartbeatAlarm", "breaching"),
+        ("ModelMonitorHeartbeatAlarm", "breaching"),
+    ],
+)
+def test_missing_data_policy(templates, logical_id, expected):
+    alarms = {lid: props for _, lid, props in _alarms(templates)}
+    assert alarms[logical_id]["TreatMissingData"] == expected
+
+
+def test_drift_alarm_is_one_per_feature_on_the_published_metric(templates):
+    loop = templates["observability.yml"]["Resources"]["Fn::ForEach::DriftAlarms"]
+    identifier, collection, fragment = loop
+    assert identifier == "Feature"
+    assert collection == {"Ref": "FeatureNames"}
+    props = fragment["DriftAlarm&{Feature}"]["Properties"]
+    assert props["Namespace"] == {"Ref": "MetricsNamespace"}
+    assert props["MetricName"] == {"Fn::Sub": "feature_baseline_drift_${Feature}"}
+    assert props["Dimensions"] == [
+        {"Name": "Endpoint", "Value": {"Ref": "EndpointName"}},
+        {"Name": "MonitoringSchedule", "Value": {"Ref": "ScheduleName"}},
+    ]
+    assert props["Threshold"] == {"Ref": "DriftThreshold"}
+    assert props["ComparisonOperator"] == "GreaterThanThreshold"
+    assert props["EvaluationPeriods"] == 1
+
+
+def test_feature_names_parameter_feeds_the_loop(templates):
+    parameters = templates["observability.yml"]["Parameters"]
+    assert parameters["FeatureNames"]["Type"] == "CommaDelimitedList"
+    assert templates["observability.yml"]["Transform"] == "AWS::LanguageExtensions"
+
+
+@pytest.mark.parametrize(
+    ("logical_id", "metric"),
+    [("EndpointErrorAlarm", "Invocation5XXErrors"), ("ModelLatencyAlarm", "ModelLatency")],
+)
+def test_rollback_alarms_watch_the_variant_every_minute(templates, logical_id, metric):
+    props = templates["observability.yml"]["Resources"][logical_id]["Properties"]
+    assert props["Namespace"] == "AWS/SageMaker"
+    assert props["MetricName"] == metric
+    assert props["Period"] == 60
+    assert props["Dimensions"] == [
+        {"Name": "EndpointName", "Value": {"Ref": "EndpointName"}},
+        {"Name": "VariantName", "Value": {"Ref": "VariantName"}},
+    ]
+
+
+def test_rollback_alarm_names_match_between_endpoint_and_observability(templates):
+    stage = templates["stage.yml"]["Resources"]
+    endpoint_args = stage["Endpoint"]["Properties"]["Parameters"]
+    observability_args = stage["Observability"]["Properties"]["Parameters"]
+    expected = {
+        "ErrorAlarmName": {"Fn::Sub": "${ProjectName}-${StageName}-endpoint-5xx"},
+        "LatencyAlarmName": {"Fn::Sub": "${ProjectName}-${StageName}-model-latency"},
+    }
+    for parameter, value in expected.items():
+        assert endpoint_args[parameter] == value
+        assert observability_args[parameter] == value
+
+    observability = templates["observability.yml"]["Resources"]
+    assert observability["EndpointErrorAlarm"]["Properties"]["AlarmName"] == {
+        "Ref": "ErrorAlarmName"
+    }
+    assert observability["ModelLatencyAlarm"]["Properties"]["AlarmName"] == {
+        "Ref": "LatencyAlarmName"
+    }
+
+
+def test_endpoint_rolls_back_on_both_alarms(templates):
+    endpoints = [
+        resource
+        for resource in templates["endpoint.yml"]["Resources"].values()
+        if resource.get("Type") == "AWS::SageMaker::Endpoint"
+    ]
+    assert len(endpoints) == 1
+    rollback = endpoints[0]["Properties"]["DeploymentConfig"]["AutoRollbackConfiguration"]
+    assert rollback["Alarms"] == [
+        {"AlarmName": {"Ref": "ErrorAlarmName"}},
+        {"AlarmName": {"Ref": "LatencyAlarmName"}},
+    ]
+
+
+def test_model_monitor_failures_reach_the_topic(templates):
+    rule = templates["observability.yml"]["Resources"]["ModelMonitorFailureRule"]
+    assert rule["Condition"] == "UseModelMonitor"
+    pattern = rule["Properties"]["EventPattern"]
+    assert pattern["source"] == ["aws.sagemaker"]
+    assert pattern["detail-type"] == ["SageMaker Processing Job State Change"]
+    assert pattern["detail"]["ProcessingJobStatus"] == ["Failed"]
+    assert [target["Arn"] for target in rule["Properties"]["Targets"]] == [TOPIC]
