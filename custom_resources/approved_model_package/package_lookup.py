@@ -174,9 +174,7 @@ def explain_nothing_approved(client: Any, group_name: str) -> CustomResourceErro
     count = f"over {COUNT_PAGE_SIZE}" if response.get("NextToken") else str(len(summaries))
     newest = summaries[0]
     return CustomResourceError(
-        f"group {group_name} has {count} packages, none approved "
-        f"(newest: version {newest.get('ModelPackageVersion')}, "
-        f"{newest.get('ModelApprovalStatus')}); approve one with "
+        f"group {group_name} has {count} packages, none approved; approve one: "
         f"{APPROVE_COMMAND} {newest['ModelPackageArn']}"
     )
 

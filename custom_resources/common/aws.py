@@ -8,15 +8,17 @@ backoff = 24 s; each handler's docstring sizes the Lambda Timeout from its call 
 
 from botocore.config import Config
 
-MAX_ATTEMPTS = 3
+# botocore's `max_attempts` counts retries after the first attempt.
+RETRIES = 2
+ATTEMPTS = RETRIES + 1
 CONNECT_TIMEOUT_SECONDS = 2
 READ_TIMEOUT_SECONDS = 5
-WORST_CASE_CALL_SECONDS = MAX_ATTEMPTS * (CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS) + 3
+WORST_CASE_CALL_SECONDS = ATTEMPTS * (CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS) + 3
 
 
 def client_config() -> Config:
     return Config(
         connect_timeout=CONNECT_TIMEOUT_SECONDS,
         read_timeout=READ_TIMEOUT_SECONDS,
-        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+        retries={"mode": "standard", "max_attempts": RETRIES},
     )
