@@ -1,0 +1,327 @@
+"""monitoring.yml's two backends and how observability.yml follows the chosen one."""
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from drift_monitor.scheduled import ScheduledConfig
+
+SCHEDULES = ("hourly", "daily", "every-15-minutes")
+BACKENDS = ("builtin", "model-monitor")
+BACKEND_CONDITION = {"builtin": "UseBuiltin", "model-monitor": "UseModelMonitor"}
+FEATURES = ["age", "income", "credit-score", "_c3"]
+
+# ------------------------------------------------------------------------------------
+# A small evaluator for the intrinsics these templates use, so tests can look at the
+# values CloudFormation would compute for sample parameters.
+
+SUB_VARIABLE = re.compile(r"\$\{([A-Za-z0-9:._]+)\}")
+
+
+def render(node: Any, params: dict[str, Any], template: dict[str, Any]) -> Any:
+    if isinstance(node, list):
+        return [render(item, params, template) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if len(node) != 1:
+        return {key: render(value, params, template) for key, value in node.items()}
+    ((function, args),) = node.items()
+    if function == "Ref":
+        return params[args]
+    if function == "Fn::Sub":
+        text, variables = (args, {}) if isinstance(args, str) else args
+        values = {**params, **{k: render(v, params, template) for k, v in variables.items()}}
+        return SUB_VARIABLE.sub(lambda match: str(values[match.group(1)]), text)
+    if function == "Fn::Join":
+        separator, items = args
+        rendered = render(items, params, template)
+        return separator.join(rendered)
+    if function == "Fn::Select":
+        index, items = render(args, params, template)
+        return items[int(index)]
+    if function == "Fn::FindInMap":
+        mapping, first, second = render(args, params, template)
+        return template["Mappings"][mapping][first][second]
+    if function == "Fn::If":
+        condition, when_true, when_false = args
+        chosen = when_true if params["conditions"][condition] else when_false
+        return render(chosen, params, template)
+    return {function: render(args, params, template)}
+
+
+def observability_params(backend: str, schedule: str, features: list[str]) -> dict[str, Any]:
+    return {
+        "AWS::Region": "eu-west-1",
+        "AWS::Partition": "aws",
+        "AWS::AccountId": "123456789012",
+        "ProjectName": "demo",
+        "StageName": "staging",
+        "EndpointName": "demo-staging",
+        "VariantName": "AllTraffic",
+        "ScheduleName": "demo-staging-data-quality",
+        "MonitoringBackend": backend,
+        "MonitoringSchedule": schedule,
+        "MetricsNamespace": (
+            "driftgate/Endpoints/data-metrics"
+            if backend == "builtin"
+            else "aws/sagemaker/Endpoints/data-metrics"
+        ),
+        "FeatureNames": features,
+        "DriftThreshold": "0.1",
+        "LatencyThresholdMicroseconds": "500000",
+        "ErrorAlarmName": "demo-staging-endpoint-5xx",
+        "LatencyAlarmName": "demo-staging-model-latency",
+        "MonitorFunctionName": "demo-staging-monitor",
+        "Dashboard": "demo-staging",
+        "conditions": {
+            "UseBuiltin": backend == "builtin",
+            "UseModelMonitor": backend == "model-monitor",
+        },
+    }
+
+
+def resolve_metrics(metrics: list[list[Any]]) -> list[tuple[list[str], dict[str, Any]]]:
+    """Expand the dashboard shorthand: "." repeats the previous metric's value there."""
+    resolved: list[tuple[list[str], dict[str, Any]]] = []
+    previous: list[str] = []
+    for metric in metrics:
+        options = metric[-1] if isinstance(metric[-1], dict) else {}
+        values = [v for v in metric if not isinstance(v, dict)]
+        assert values[0] != "...", "the drift widget does not use the ... shorthand"
+        values = [previous[i] if v == "." else v for i, v in enumerate(values)]
+        resolved.append((values, options))
+        previous = values
+    return resolved
+
+
+def period_seconds(expression: str) -> int:
+    """Seconds between runs for the rate() and cron() expressions these templates use."""
+    rate = re.fullmatch(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)", expression)
+    if rate:
+        unit = {"minute": 60, "hour": 3600, "day": 86400}[rate.group(2).rstrip("s")]
+        return int(rate.group(1)) * unit
+    cron = {"cron(0 * ? * * *)": 3600, "cron(0 0 ? * * *)": 86400}
+    return cron[expression]
+
+
+# ------------------------------------------------------------------------------------
+
+
+def deployed(template: dict[str, Any], backend: str) -> dict[str, dict[str, Any]]:
+    """Resources created for a backend: unconditional ones plus that backend's."""
+    condition = BACKEND_CONDITION[backend]
+    return {
+        logical_id: resource
+        for logical_id, resource in template["Resources"].items()
+        if resource.get("Condition") in (None, condition)
+    }
+
+
+def test_conditions_follow_the_backend_parameter(templates):
+    for name in ("monitoring.yml", "observability.yml"):
+        conditions = templates[name]["Conditions"]
+        assert conditions["UseBuiltin"] == {"Fn::Equals": [{"Ref": "MonitoringBackend"}, "builtin"]}
+        assert conditions["UseModelMonitor"] == {
+            "Fn::Equals": [{"Ref": "MonitoringBackend"}, "model-monitor"]
+        }
+
+
+def test_only_known_conditions_gate_monitoring_resources(templates):
+    used = {r.get("Condition") for r in templates["monitoring.yml"]["Resources"].values()}
+    assert used <= {None, "UseBuiltin", "UseModelMonitor"}
+
+
+def test_builtin_creates_no_sagemaker_monitoring(templates):
+    types = {r["Type"] for r in deployed(templates["monitoring.yml"], "builtin").values()}
+    assert not {t for t in types if t.startswith("AWS::SageMaker::")}
+    assert {"AWS::Scheduler::Schedule", "AWS::Lambda::Function"} <= types
+
+
+def test_model_monitor_creates_no_scheduler_or_monitor_lambda(templates):
+    resources = deployed(templates["monitoring.yml"], "model-monitor")
+    types = {r["Type"] for r in resources.values()}
+    assert not {t for t in types if t.startswith("AWS::Scheduler::")}
+    functions = [r for r in resources.values() if r["Type"] == "AWS::Lambda::Function"]
+    # Only the baseline validation custom resource, which both backends need.
+    assert [f["Properties"]["Handler"] for f in functions] == ["handler.handler"]
+    assert {
+        "AWS::SageMaker::DataQualityJobDefinition",
+        "AWS::SageMaker::MonitoringSchedule",
+    } <= types
+
+
+@pytest.mark.parametrize("schedule_id", ["MonitorSchedule", "ModelMonitorSchedule"])
+def test_schedules_wait_for_the_validated_baseline(templates, schedule_id):
+    resource = templates["monitoring.yml"]["Resources"][schedule_id]
+    depends_on = resource["DependsOn"]
+    assert "DriftBaseline" in ([depends_on] if isinstance(depends_on, str) else depends_on)
+
+
+def test_baseline_reaches_both_backends_through_the_custom_resource(templates):
+    resources = templates["monitoring.yml"]["Resources"]
+    assert resources["DriftBaseline"]["Type"] == "Custom::DriftBaseline"
+    baseline = resources["DataQualityJobDefinition"]["Properties"]["DataQualityBaselineConfig"]
+    assert baseline["StatisticsResource"]["S3Uri"] == {
+        "Fn::GetAtt": ["DriftBaseline", "StatisticsS3Uri"]
+    }
+    assert baseline["ConstraintsResource"]["S3Uri"] == {
+        "Fn::GetAtt": ["DriftBaseline", "ConstraintsS3Uri"]
+    }
+    env = resources["MonitorFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["DRIFTGATE_BASELINE_STATISTICS_S3_URI"] == {
+        "Fn::GetAtt": ["DriftBaseline", "StatisticsS3Uri"]
+    }
+    assert env["DRIFTGATE_BASELINE_CONSTRAINTS_S3_URI"] == {
+        "Fn::GetAtt": ["DriftBaseline", "ConstraintsS3Uri"]
+    }
+
+
+def test_model_monitor_publishes_cloudwatch_metrics(templates):
+    props = templates["monitoring.yml"]["Resources"]["DataQualityJobDefinition"]["Properties"]
+    assert props["DataQualityAppSpecification"]["Environment"] == {
+        "publish_cloudwatch_metrics": "Enabled"
+    }
+    assert props["NetworkConfig"]["EnableInterContainerTrafficEncryption"] is True
+
+
+def test_schedule_values_agree_across_templates(templates):
+    for name in ("pipeline.yml", "stage.yml", "monitoring.yml", "observability.yml"):
+        assert tuple(templates[name]["Parameters"]["MonitoringSchedule"]["AllowedValues"]) == (
+            SCHEDULES
+        ), name
+    assert tuple(templates["monitoring.yml"]["Mappings"]["ScheduleSettings"]) == SCHEDULES
+    assert tuple(templates["observability.yml"]["Mappings"]["ScheduleSettings"]) == SCHEDULES
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES)
+def test_schedule_period_equals_alarm_period(templates, schedule):
+    monitoring = templates["monitoring.yml"]["Mappings"]["ScheduleSettings"][schedule]
+    alarm_period = templates["observability.yml"]["Mappings"]["ScheduleSettings"][schedule][
+        "PeriodSeconds"
+    ]
+    assert period_seconds(monitoring["SchedulerExpression"]) == alarm_period
+    assert int(monitoring["PeriodMinutes"]) * 60 == alarm_period
+    if schedule != "every-15-minutes":
+        assert period_seconds(monitoring["CronExpression"]) == alarm_period
+
+
+def test_model_monitor_refuses_fifteen_minutes(templates):
+    rule = templates["monitoring.yml"]["Rules"]["ModelMonitorRunsAtMostHourly"]
+    assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "MonitoringBackend"}, "model-monitor"]}
+    assert rule["Assertions"][0]["Assert"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "MonitoringSchedule"}, "every-15-minutes"]}]
+    }
+
+
+def test_every_period_driven_alarm_uses_the_schedule_period(templates):
+    lookup = {"Fn::FindInMap": ["ScheduleSettings", {"Ref": "MonitoringSchedule"}, "PeriodSeconds"]}
+    resources = templates["observability.yml"]["Resources"]
+    drift = resources["Fn::ForEach::DriftAlarms"][2]["DriftAlarm&{Feature}"]["Properties"]
+    assert drift["Period"] == lookup
+    for logical_id in ("MonitorErrorsAlarm", "ModelMonitorHeartbeatAlarm"):
+        assert resources[logical_id]["Properties"]["Period"] == lookup
+    for query in resources["MonitorHeartbeatAlarm"]["Properties"]["Metrics"]:
+        if "MetricStat" in query:
+            assert query["MetricStat"]["Period"] == lookup
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES)
+def test_builtin_environment_is_accepted_by_the_monitor(templates, schedule):
+    """The monitor Lambda's environment, as deployed, loads in drift_monitor's config."""
+    template = templates["monitoring.yml"]
+    params = {
+        "AWS::Region": "eu-west-1",
+        "EndpointName": "demo-staging",
+        "ScheduleName": "demo-staging-data-quality",
+        "DataBucketName": "demo-data",
+        "MonitoringSchedule": schedule,
+        "MinRecords": "100",
+        "KmsKeyArn": "arn:aws:kms:eu-west-1:123456789012:key/abc",
+    }
+    variables = template["Resources"]["MonitorFunction"]["Properties"]["Environment"]["Variables"]
+    env = {
+        name: "s3://artifacts/baseline/file.json" if "Fn::GetAtt" in value else value
+        for name, value in (
+            (name, render(value, params, template)) for name, value in variables.items()
+        )
+    }
+    config = ScheduledConfig.from_env(env)
+    expected_minutes = template["Mappings"]["ScheduleSettings"][schedule]["PeriodMinutes"]
+    assert config.period_minutes == int(expected_minutes)
+    assert config.namespace == "driftgate/Endpoints/data-metrics"
+    assert config.output_uri == "s3://demo-data/monitoring/demo-staging"
+    assert config.capture_uri == "s3://demo-data/capture"
+
+
+# ---------------------------------------------------------------------------- dashboard
+
+
+def dashboard(templates, backend: str, schedule: str, features: list[str]) -> dict[str, Any]:
+    template = templates["observability.yml"]
+    body = template["Resources"]["Dashboard"]["Properties"]["DashboardBody"]
+    rendered = render(body, observability_params(backend, schedule, features), template)
+    return json.loads(rendered)
+
+
+def drift_widget(body: dict[str, Any]) -> dict[str, Any]:
+    (widget,) = [
+        w for w in body["widgets"] if w["properties"].get("title", "").startswith("Feature drift")
+    ]
+    return widget
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("features", [FEATURES, ["only"]])
+def test_dashboard_body_is_json_with_every_feature(templates, backend, features):
+    body = dashboard(templates, backend, "hourly", features)
+    widget = drift_widget(body)
+    namespace = observability_params(backend, "hourly", features)["MetricsNamespace"]
+    visible = [
+        values
+        for values, options in resolve_metrics(widget["properties"]["metrics"])
+        if options.get("visible", True)
+    ]
+    assert visible == [
+        [
+            namespace,
+            f"feature_baseline_drift_{feature}",
+            "Endpoint",
+            "demo-staging",
+            "MonitoringSchedule",
+            "demo-staging-data-quality",
+        ]
+        for feature in features
+    ]
+    assert widget["properties"]["annotations"]["horizontal"][0]["value"] == 0.1
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES)
+def test_dashboard_drift_period_follows_the_schedule(templates, schedule):
+    widget = drift_widget(dashboard(templates, "builtin", schedule, FEATURES))
+    expected = templates["observability.yml"]["Mappings"]["ScheduleSettings"][schedule]
+    assert widget["properties"]["period"] == expected["PeriodSeconds"]
+
+
+def test_dashboard_shows_endpoint_health_and_monitor_runs(templates):
+    titles = [
+        w["properties"].get("title")
+        for w in dashboard(templates, "builtin", "hourly", FEATURES)["widgets"]
+    ]
+    assert {"Invocations", "Errors", "Model latency (microseconds)", "Rollback alarms"} <= set(
+        titles
+    )
+    assert any(title and title.startswith("Monitor runs") for title in titles)
+    mm_widgets = dashboard(templates, "model-monitor", "daily", FEATURES)["widgets"]
+    assert any(w["type"] == "text" for w in mm_widgets)
+
+
+def test_dashboard_url_uses_the_partition_console(templates):
+    template = templates["observability.yml"]
+    output = template["Outputs"]["DashboardUrl"]["Value"]
+    url = render(output, observability_params("builtin", "hourly", FEATURES), template)
+    assert url == (
+        "https://eu-west-1.console.aws.amazon.com/cloudwatch/home"
+        "?region=eu-west-1#dashboards:name=demo-staging"
+    )
