@@ -2,11 +2,10 @@ import json
 
 import numpy as np
 import pytest
+from dm_helpers import baseline_of, block, csv_record, record
 
 from drift_monitor.capture import CaptureParser, payload_format
 from drift_monitor.profile import WindowProfile
-
-from .helpers import baseline_of, block, csv_record, record
 
 
 @pytest.fixture

@@ -1,12 +1,11 @@
 import numpy as np
 import pytest
+from dm_helpers import baseline_of
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import ks_2samp, kstwobign
 
 from drift_monitor.distances import distance, jensen_shannon, ks_critical, linf, linf_cdf, psi
 from drift_monitor.profile import WindowProfile
-
-from .helpers import baseline_of
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -3,6 +3,7 @@ import random
 
 import numpy as np
 import pytest
+from dm_helpers import baseline_of
 
 from drift_monitor.accumulators import (
     CATEGORY_CAP,
@@ -14,8 +15,6 @@ from drift_monitor.baseline import DatasetError, build_baseline_from_columns, re
 from drift_monitor.evaluate import window_statistics
 from drift_monitor.exact_sum import ExactSum
 from drift_monitor.profile import WindowProfile
-
-from .helpers import baseline_of
 
 
 def test_baseline_numeric_statistics_by_hand():

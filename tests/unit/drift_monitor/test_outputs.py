@@ -1,0 +1,211 @@
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from dm_helpers import csv_record
+from jsonschema import Draft202012Validator
+
+from drift_monitor import Window, build_baseline, parse_time, run_monitor
+from drift_monitor.baseline_model import load_baseline
+
+SCHEMAS = Path(__file__).parent / "schemas"
+WINDOW = Window(parse_time("2026-11-23T15:00:00Z"), parse_time("2026-11-23T16:00:00Z"))
+
+
+def validate(document, name):
+    schema = json.loads((SCHEMAS / f"{name}.schema.json").read_text())
+    Draft202012Validator(schema).validate(document)
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    rng = np.random.default_rng(11)
+    train = tmp_path / "train.csv"
+    rows = [
+        f"{rng.normal():.6f},{rng.integers(0, 5)},{rng.choice(['red', 'blue'])}" for _ in range(800)
+    ]
+    train.write_text("x,n,colour\n" + "\n".join(rows) + "\n")
+    build_baseline(str(train), str(tmp_path / "baseline"), header=True)
+    hour = tmp_path / "capture" / "2026" / "11" / "23" / "15"
+    hour.mkdir(parents=True)
+    lines = [
+        csv_record(
+            [[f"{rng.normal(1.0):.6f}", int(rng.integers(0, 5)), "green"]],
+            when=f"2026-11-23T15:{i % 60:02d}:00Z",
+        )
+        for i in range(300)
+    ]
+    (hour / "a.jsonl").write_text("\n".join([*lines, "oops", csv_record([[1, 2]])]) + "\n")
+    return tmp_path
+
+
+def run(ws, out="out", **kw):
+    return run_monitor(
+        str(ws / "capture"),
+        str(ws / "baseline" / "statistics.json"),
+        str(ws / "baseline" / "constraints.json"),
+        str(ws / out),
+        window=WINDOW,
+        **kw,
+    )
+
+
+def test_baseline_files_match_the_documented_schemas(workspace):
+    validate(json.loads((workspace / "baseline" / "statistics.json").read_text()), "statistics")
+    validate(json.loads((workspace / "baseline" / "constraints.json").read_text()), "constraints")
+
+
+def test_run_outputs_match_the_documented_schemas(workspace):
+    result = run(workspace)
+    out = workspace / "out"
+    validate(json.loads((out / "statistics.json").read_text()), "statistics")
+    violations = json.loads((out / "constraint_violations.json").read_text())
+    validate(violations, "constraint_violations")
+    checks = {(v["feature_name"], v["constraint_check_type"]) for v in violations["violations"]}
+    assert ("x", "baseline_drift_check") in checks
+    assert ("colour", "categorical_values_check") in checks
+    assert ("colour", "missing_column_check") in checks  # rows of 2 columns lack the 3rd
+    assert result.summary["malformed"] == {"invalid_json": 1, "too_few_columns": 1}
+    assert result.summary["rows_analysed"] == 300
+
+
+def test_report_is_self_contained_html(workspace):
+    run(workspace)
+    html = (workspace / "out" / "report.html").read_text()
+    assert html.startswith("<!DOCTYPE html>")
+    assert "<svg" in html and "colour" in html and "baseline_drift_check" in html
+    assert "http://" not in html and "https://" not in html and "<script" not in html
+
+
+def test_rerunning_a_window_writes_identical_bytes(workspace):
+    run(workspace, "first")
+    run(workspace, "second")
+    for name in (
+        "statistics.json",
+        "constraint_violations.json",
+        "report.html",
+        "driftgate_summary.json",
+    ):
+        first = (workspace / "first" / name).read_bytes()
+        second = (workspace / "second" / name).read_bytes().replace(b"second", b"first")
+        assert first == second, name
+
+
+def test_too_small_window_is_skipped_not_no_drift(workspace):
+    result = run(workspace, min_records=1000)
+    assert result.status == "insufficient_data"
+    assert result.violations == []
+    summary = json.loads((workspace / "out" / "driftgate_summary.json").read_text())
+    assert summary["status"] == "insufficient_data"
+
+
+def test_empty_window_is_skipped(workspace):
+    empty = Window(parse_time("2026-11-20T15:00:00Z"), parse_time("2026-11-20T16:00:00Z"))
+    result = (
+        run(workspace, window=None)
+        if False
+        else run_monitor(
+            str(workspace / "capture"),
+            str(workspace / "baseline" / "statistics.json"),
+            str(workspace / "baseline" / "constraints.json"),
+            None,
+            window=empty,
+        )
+    )
+    assert result.status == "insufficient_data"
+    assert result.profile.rows == 0
+
+
+# A baseline in the shape Model Monitor writes: a multi-level KLL sketch (level i items
+# weigh 2**i), 10 buckets, the full monitoring_config.
+MODEL_MONITOR_STATISTICS = {
+    "version": 0,
+    "dataset": {"item_count": 12},
+    "features": [
+        {
+            "name": "_c0",
+            "inferred_type": "Fractional",
+            "numerical_statistics": {
+                "common": {"num_present": 12, "num_missing": 0},
+                "mean": 5.5,
+                "sum": 66.0,
+                "std_dev": 3.0,
+                "min": 0.0,
+                "max": 11.0,
+                "distribution": {
+                    "kll": {
+                        "buckets": [
+                            {
+                                "lower_bound": 0.0 + 1.1 * i,
+                                "upper_bound": 1.1 * (i + 1),
+                                "count": 1.2,
+                            }
+                            for i in range(10)
+                        ],
+                        "sketch": {
+                            "parameters": {"c": 0.64, "k": 2048.0},
+                            "data": [[0.0, 1.0, 2.0, 3.0], [5.0, 7.0], [9.5]],
+                        },
+                    }
+                },
+            },
+        },
+        {
+            "name": "_c1",
+            "inferred_type": "String",
+            "string_statistics": {
+                "common": {"num_present": 12, "num_missing": 0},
+                "distinct_count": 2.0,
+                "distribution": {
+                    "categorical": {
+                        "buckets": [{"value": "a", "count": 9}, {"value": "b", "count": 3}]
+                    }
+                },
+            },
+        },
+    ],
+}
+MODEL_MONITOR_CONSTRAINTS = {
+    "version": 0.0,
+    "features": [
+        {
+            "name": "_c0",
+            "inferred_type": "Fractional",
+            "completeness": 1.0,
+            "num_constraints": {"is_non_negative": True},
+        },
+        {
+            "name": "_c1",
+            "inferred_type": "String",
+            "completeness": 1.0,
+            "string_constraints": {"domains": ["a", "b"]},
+        },
+    ],
+    "monitoring_config": {
+        "evaluate_constraints": "Enabled",
+        "emit_metrics": "Enabled",
+        "datatype_check_threshold": 1.0,
+        "domain_content_threshold": 1.0,
+        "distribution_constraints": {
+            "perform_comparison": "Enabled",
+            "comparison_threshold": 0.1,
+            "comparison_method": "Robust",
+            "categorical_comparison_threshold": 0.1,
+            "categorical_drift_method": "LInfinity",
+        },
+    },
+}
+
+
+def test_model_monitor_baseline_is_read_with_kll_weights():
+    validate(MODEL_MONITOR_STATISTICS, "statistics")
+    base = load_baseline(MODEL_MONITOR_STATISTICS, MODEL_MONITOR_CONSTRAINTS)
+    x, s = base.features
+    # weights: 0,1,2,3 -> 1 each; 5,7 -> 2 each; 9.5 -> 4; total 12
+    cdf = dict(zip(x.edges.tolist(), np.cumsum(x.bin_probs)[:-1].tolist(), strict=True))
+    assert cdf[3.0] == pytest.approx(4 / 12)
+    assert cdf[7.0] == pytest.approx(8 / 12)
+    assert s.category_probs == {"a": 0.75, "b": 0.25}
+    assert s.domains == ["a", "b"]
+    assert base.config.comparison_method == "Robust"
