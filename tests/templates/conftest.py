@@ -4,6 +4,7 @@
 form (`{"Fn::Sub": ...}`), so tests compare plain dicts.
 """
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -86,3 +87,67 @@ def role_statements(
 def policy_statements() -> Any:
     """Flatten a policy document (with `Fn::If` branches) into its statements."""
     return _statements
+
+
+def _violation(spec: dict[str, Any], value: str) -> str | None:
+    """Why CloudFormation would refuse `value` for a parameter `spec`, or None."""
+    if "AllowedValues" in spec and value not in [str(v) for v in spec["AllowedValues"]]:
+        return f"{value!r} not in {spec['AllowedValues']}"
+    pattern = spec.get("AllowedPattern")
+    if pattern is not None and not re.fullmatch(pattern, value):
+        return f"{value!r} does not match {pattern}"
+    if spec.get("Type") == "Number":
+        try:
+            number = float(value)
+        except ValueError:
+            return f"{value!r} is not a number"
+        if "MinValue" in spec and number < float(spec["MinValue"]):
+            return f"{value} < MinValue {spec['MinValue']}"
+        if "MaxValue" in spec and number > float(spec["MaxValue"]):
+            return f"{value} > MaxValue {spec['MaxValue']}"
+    return None
+
+
+def _evaluate(node: Any, values: dict[str, str]) -> Any:
+    """The rule functions the templates use: Equals, Not, And, Or, Contains, Ref."""
+    if isinstance(node, dict) and len(node) == 1:
+        ((name, arg),) = node.items()
+        if name == "Ref":
+            return values[arg]
+        if name == "Fn::Equals":
+            left, right = (_evaluate(a, values) for a in arg)
+            return str(left) == str(right)
+        if name == "Fn::Not":
+            return not _evaluate(arg[0], values)
+        if name == "Fn::And":
+            return all(_evaluate(a, values) for a in arg)
+        if name == "Fn::Or":
+            return any(_evaluate(a, values) for a in arg)
+        if name == "Fn::Contains":
+            return str(_evaluate(arg[1], values)) in [str(_evaluate(a, values)) for a in arg[0]]
+        raise NotImplementedError(f"rule function {name} is not modelled by the tests")
+    return node
+
+
+def _rule_failures(template: dict[str, Any], values: dict[str, str]) -> list[str]:
+    """AssertDescriptions of the template's Rules that `values` (all parameters) break."""
+    failures = []
+    for rule in template.get("Rules", {}).values():
+        if "RuleCondition" in rule and not _evaluate(rule["RuleCondition"], values):
+            continue
+        for assertion in rule["Assertions"]:
+            if not _evaluate(assertion["Assert"], values):
+                failures.append(assertion["AssertDescription"])
+    return failures
+
+
+@pytest.fixture(scope="session")
+def violation() -> Any:
+    """`violation(spec, value)`: why a parameter value would be refused, or None."""
+    return _violation
+
+
+@pytest.fixture(scope="session")
+def rule_failures() -> Any:
+    """`rule_failures(template, values)`: AssertDescriptions the values break."""
+    return _rule_failures
