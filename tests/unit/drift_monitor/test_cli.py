@@ -1,0 +1,165 @@
+import json
+
+import numpy as np
+import pytest
+from dm_helpers import csv_record
+
+from drift_monitor.cli import main
+
+
+@pytest.fixture
+def ws(tmp_path):
+    rng = np.random.default_rng(8)
+    (tmp_path / "train.csv").write_text(
+        "\n".join(f"{rng.normal():.5f},{i % 3}" for i in range(600)) + "\n"
+    )
+    for part, shift in (("a", 1.0), ("b", 1.0), ("c", 1.0)):
+        hour = tmp_path / "capture" / "2026" / "11" / "23" / "15"
+        hour.mkdir(parents=True, exist_ok=True)
+        lines = [csv_record([[f"{rng.normal(shift):.5f}", i % 3]]) for i in range(100)]
+        (hour / f"{part}.jsonl").write_text("\n".join(lines) + "\n")
+    return tmp_path
+
+
+def baseline_args(ws):
+    return [
+        "--baseline-statistics",
+        str(ws / "base" / "statistics.json"),
+        "--baseline-constraints",
+        str(ws / "base" / "constraints.json"),
+    ]
+
+
+def test_baseline_then_run(ws, capsys):
+    assert (
+        main(["baseline", "--input", str(ws / "train.csv"), "--output-dir", str(ws / "base")]) == 0
+    )
+    constraints = json.loads((ws / "base" / "constraints.json").read_text())
+    assert [f["name"] for f in constraints["features"]] == ["_c0", "_c1"]
+    code = main(
+        [
+            "run",
+            "--capture",
+            str(ws / "capture"),
+            *baseline_args(ws),
+            "--output",
+            str(ws / "out"),
+            "--start",
+            "2026-11-23T15:00:00Z",
+            "--end",
+            "2026-11-23T16:00:00Z",
+            "--fail-on-violations",
+        ]
+    )
+    assert code == 1
+    out, err = capsys.readouterr()
+    assert json.loads(out)["rows_analysed"] == 300
+    assert "read 3/3 files, 300 rows" in err
+    assert (ws / "out" / "report.html").exists()
+
+
+def test_state_only_shards_then_merge_equal_the_whole(ws, capsys):
+    main(["baseline", "--input", str(ws / "train.csv"), "--output-dir", str(ws / "base")])
+    hour = ws / "capture" / "2026" / "11" / "23" / "15"
+    main(
+        ["run", "--capture", str(ws / "capture"), *baseline_args(ws), "--output", str(ws / "whole")]
+    )
+    for part in ("a", "b", "c"):
+        assert (
+            main(
+                [
+                    "run",
+                    "--capture",
+                    str(hour / f"{part}.jsonl"),
+                    *baseline_args(ws),
+                    "--state-only",
+                    "--output",
+                    str(ws / "states" / f"{part}.json"),
+                ]
+            )
+            == 0
+        )
+    assert (
+        main(
+            [
+                "merge",
+                "--state",
+                str(ws / "states"),
+                *baseline_args(ws),
+                "--output",
+                str(ws / "merged"),
+            ]
+        )
+        == 0
+    )
+    for name in ("statistics.json", "constraint_violations.json"):
+        assert (ws / "whole" / name).read_bytes() == (ws / "merged" / name).read_bytes()
+
+
+def _run(stats, constraints, *extra):
+    return [
+        "run",
+        "--capture",
+        ".",
+        "--baseline-statistics",
+        stats,
+        "--baseline-constraints",
+        constraints,
+        "--output",
+        "o",
+        *extra,
+    ]
+
+
+GOOD_S, GOOD_C = "base/statistics.json", "base/constraints.json"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["baseline", "--input", "nope.csv", "--output-dir", "x"], "cannot read nope.csv"),
+        (_run("BAD", GOOD_C), "BAD is not valid JSON"),
+        (_run(GOOD_S, "missing.json"), "cannot read missing.json"),
+        (_run(GOOD_S, GOOD_C, "--start", "2026-11-23T15:00:00Z"), "both --start and --end"),
+        (_run(GOOD_S, GOOD_C, "--start", "2026-11-23T15:00:00Z", "--end", "noon"), "bad time"),
+        (
+            [
+                "merge",
+                "--state",
+                "STATE",
+                "--baseline-statistics",
+                GOOD_S,
+                "--baseline-constraints",
+                GOOD_C,
+                "--output",
+                "o",
+            ],
+            "bad state file STATE",
+        ),
+        (
+            [
+                "merge",
+                "--state",
+                "empty",
+                "--baseline-statistics",
+                GOOD_S,
+                "--baseline-constraints",
+                GOOD_C,
+                "--output",
+                "o",
+            ],
+            "no state files",
+        ),
+    ],
+)
+def test_clear_errors_exit_2(ws, capsys, monkeypatch, argv, message):
+    monkeypatch.chdir(ws)
+    main(["baseline", "--input", "train.csv", "--output-dir", "base"])
+    (ws / "BAD").write_text("{not json")
+    (ws / "STATE").write_text('{"driftgate_window_state": 99}')
+    (ws / "empty").mkdir()
+    capsys.readouterr()
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("driftgate-monitor: error:")
+    assert message in err
