@@ -135,8 +135,9 @@ def check_kinds(statistics_doc: Any, constraints_doc: Any, stats_name: str, cons
             )
     if "dataset" not in statistics_doc and "dataset" in constraints_doc:
         raise CustomResourceError(
-            "StatisticsS3Uri and ConstraintsS3Uri look swapped: "
-            f"{cons_name} has the statistics' dataset section and {stats_name} has none"
+            "StatisticsS3Uri and ConstraintsS3Uri look swapped: ConstraintsS3Uri "
+            f"({cons_name}) has a statistics file's dataset section, StatisticsS3Uri "
+            f"({stats_name}) has none"
         )
 
 

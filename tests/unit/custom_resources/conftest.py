@@ -1,6 +1,8 @@
 """Fixtures for the custom-resource tests; helpers are in cr_support.py."""
 
+import ssl
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -35,6 +37,12 @@ def responses(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """Bodies sent to CloudFormation, in order, captured at crhelper's HTTPS connection."""
     CapturedConnection.sent = []
     monkeypatch.setattr(crhelper.utils, "HTTPSConnection", CapturedConnection)
+    # No TLS happens here; skip loading the system CA store on every response.
+    fake_ssl = SimpleNamespace(
+        create_default_context=lambda *args, **kwargs: SimpleNamespace(),
+        Purpose=ssl.Purpose,
+    )
+    monkeypatch.setattr(crhelper.utils, "ssl", fake_ssl)
     return CapturedConnection.sent
 
 
