@@ -26,6 +26,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 HOST_LIBRARIES = ("numpy", "crhelper", "boto3", "botocore", "s3transfer", "jmespath", "dateutil")
@@ -85,22 +86,30 @@ def _environment(variables: dict[str, str]) -> Iterator[None]:
         os.environ.update(saved)
 
 
+# Modules imported per (function, code): a warm Lambda keeps them between invocations.
+_WARM: dict[tuple[str, Path], dict[str, ModuleType]] = {}
+
+
 @contextlib.contextmanager
-def _isolated_imports(folder: Path) -> Iterator[None]:
-    """Import the zip's own modules fresh from ``folder``; restore sys.modules after."""
+def _isolated_imports(folder: Path, warm_key: str) -> Iterator[None]:
+    """Run with the zip's own modules from ``folder`` (warm ones if this function ran
+    before) and the host's libraries; restore sys.modules afterwards."""
     for library in HOST_LIBRARIES:
-        importlib.import_module(library)
+        if (folder / library).exists():
+            importlib.import_module(library)
     own = {path.name.removesuffix(".py") for path in folder.iterdir()} - set(HOST_LIBRARIES)
-    saved = {name: module for name, module in sys.modules.items() if name.split(".", 1)[0] in own}
-    for name in saved:
-        del sys.modules[name]
+
+    def owned() -> list[str]:
+        return [name for name in sys.modules if name.split(".", 1)[0] in own]
+
+    saved = {name: sys.modules.pop(name) for name in owned()}
+    sys.modules.update(_WARM.get((warm_key, folder), {}))
     sys.path.insert(0, str(folder))
     try:
         yield
     finally:
         sys.path.remove(str(folder))
-        for name in [name for name in sys.modules if name.split(".", 1)[0] in own]:
-            del sys.modules[name]
+        _WARM[(warm_key, folder)] = {name: sys.modules.pop(name) for name in owned()}
         sys.modules.update(saved)
 
 
@@ -116,7 +125,7 @@ def run_handler(
     log = io.StringIO()
     log_handler = logging.StreamHandler(log)
     root = logging.getLogger()
-    with _LOCK, _environment(environment), _isolated_imports(folder):
+    with _LOCK, _environment(environment), _isolated_imports(folder, context.invoked_function_arn):
         root.addHandler(log_handler)
         try:
             function = getattr(importlib.import_module(module_name), function_name)
