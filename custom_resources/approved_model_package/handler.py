@@ -7,6 +7,10 @@ calls (two on success), each bounded at 24 s by common.aws, so a clear FAILED re
 arrives before the limit; should anything still overrun, crhelper's timer answers FAILED
 ("Execution timed out") half a second before Lambda stops the function.
 
+Set the custom resource's ServiceTimeout to 150 s as well: if the function cannot
+start at all (bad package, invocation throttled) the stack then fails in minutes, not
+after CloudFormation's default hour.
+
 PhysicalResourceId is the resolved package ARN: a newer approved version gets a new id and
 CloudFormation then deletes the old one, which is a no-op (nothing is created).
 """

@@ -14,7 +14,13 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from common.aws import client_config
-from common.errors import CustomResourceError, aws_failure, error_code, shorten
+from common.errors import (
+    ACCESS_DENIED_CODES,
+    CustomResourceError,
+    aws_failure,
+    error_code,
+    shorten,
+)
 from common.properties import reject_unknown, required_string
 from common.s3uri import S3_URI_PATTERN, S3Location, parse_s3_uri
 
@@ -91,6 +97,12 @@ def read_json(client: Any, location: S3Location) -> Any:
         if code in NOT_FOUND_CODES:
             raise CustomResourceError(
                 f"{shorten(location.uri, 160)} not found; upload it or fix the URI"
+            ) from error
+        if code in ACCESS_DENIED_CODES:
+            # Without s3:ListBucket, S3 reports a missing object as AccessDenied.
+            raise CustomResourceError(
+                f"cannot read {shorten(location.uri, 100)} (AccessDenied): upload it if it is "
+                "missing, else allow s3:GetObject (and kms:Decrypt for a customer key)"
             ) from error
         if code == "NoSuchBucket":
             raise CustomResourceError(

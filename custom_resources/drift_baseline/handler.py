@@ -5,6 +5,12 @@ allowing s3:GetObject on the baseline objects (plus kms:Decrypt for a customer-m
 key). Why 60 s: a request makes two sequential GetObject calls, each bounded at 24 s by
 common.aws, so a clear FAILED reason always arrives first; should anything still overrun,
 crhelper's timer answers FAILED ("Execution timed out") half a second before the limit.
+Granting s3:ListBucket on the bucket (scoped to the baseline prefix) makes S3 report a
+missing file as NoSuchKey ("... not found") instead of AccessDenied.
+
+Set the custom resource's ServiceTimeout to 120 s as well: if the function cannot
+start at all (bad package, invocation throttled) the stack then fails in minutes, not
+after CloudFormation's default hour.
 
 PhysicalResourceId is derived from the two URIs: the same files keep the id, new files get
 a new one and CloudFormation then deletes the old one, which is a no-op.

@@ -393,14 +393,14 @@ def test_slow_down_is_retried(responses, baseline, session, no_backoff):
     assert attempts[0] == 3  # statistics: throttled then read; constraints: read
 
 
-def test_access_denied_fails_with_the_missing_permission(responses, baseline, session):
+def test_access_denied_fails_naming_both_causes(responses, baseline, session):
     attempts = inject(session, GET_EVENT, lambda: xml_error(403, "AccessDenied", "Access Denied"))
 
     run("Create", props())
 
     assert failed_reason(responses) == (
-        f"access denied: s3:GetObject on {STATS_URI}; allow it in the function's role "
-        "(and kms:Decrypt for a customer key)"
+        f"cannot read {STATS_URI} (AccessDenied): upload it if it is missing, "
+        "else allow s3:GetObject (and kms:Decrypt for a customer key)"
     )
     assert attempts[0] == 1
 
