@@ -2,10 +2,16 @@
 the endpoint watches are the ones observability creates."""
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from cfnlint.api import lint
+from cfnlint.decode import cfn_yaml
+from cfnlint.template import Template
+from cfnlint.template.transforms import Transform
 
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 ALARM = "AWS::CloudWatch::Alarm"
 TOPIC = {"Ref": "NotificationTopicArn"}
 
@@ -162,3 +168,45 @@ def test_model_monitor_failures_reach_the_topic(templates):
     assert pattern["detail-type"] == ["SageMaker Processing Job State Change"]
     assert pattern["detail"]["ProcessingJobStatus"] == ["Failed"]
     assert [target["Arn"] for target in rule["Properties"]["Targets"]] == [TOPIC]
+
+
+# ---------------------------------------------------------------------------------
+# Fn::ForEach expanded the way cfn-lint emulates AWS::LanguageExtensions.
+
+
+def _expand_observability(features: str) -> tuple[list[Any], dict[str, Any]]:
+    source = cfn_yaml.load(str(TEMPLATES / "observability.yml"))
+    source["Parameters"]["FeatureNames"]["Default"] = features
+    template = Template("observability.yml", source, ["us-east-1"])
+    errors = Transform().transform(template)
+    return errors, template.template["Resources"]
+
+
+def test_foreach_gives_each_feature_an_alarm_with_a_valid_logical_id():
+    errors, resources = _expand_observability("age,credit-score,_c3")
+    assert errors == []
+    drift = {
+        logical_id: resource["Properties"]
+        for logical_id, resource in resources.items()
+        if logical_id.startswith("DriftAlarm")
+    }
+    # &{} drops the characters a logical id cannot hold; names keep the feature.
+    assert set(drift) == {"DriftAlarmage", "DriftAlarmcreditscore", "DriftAlarmc3"}
+    assert drift["DriftAlarmcreditscore"]["MetricName"] == "feature_baseline_drift_credit-score"
+    alarm_name = drift["DriftAlarmc3"]["AlarmName"]
+    assert alarm_name == {"Fn::Sub": "${ProjectName}-${StageName}-drift-_c3"}
+
+
+def test_features_that_differ_only_in_punctuation_fail_the_transform():
+    # A known limit of the logical-id scheme: "a-b" and "ab" collide; the stack
+    # fails at the transform instead of silently dropping an alarm.
+    errors, _ = _expand_observability("a-b,ab")
+    assert errors and "Duplicate DriftAlarmab" in str(errors[0])
+
+
+def test_expanded_observability_lints_clean():
+    text = (TEMPLATES / "observability.yml").read_text(encoding="utf-8")
+    marker = "  FeatureNames:\n    Type: CommaDelimitedList\n"
+    assert marker in text
+    with_features = text.replace(marker, marker + "    Default: age,credit-score,_c3\n")
+    assert lint(with_features, regions=["us-east-1", "eu-west-1", "ap-southeast-2"]) == []
