@@ -1,0 +1,87 @@
+"""One measured process: ``python -m benchmarks.child <tool> <plan.json> <result.json>``.
+
+Each tool runs in its own process so that its peak memory (the process's max RSS,
+interpreter and imports included) is its own. Imports are timed separately from the
+windows. Tools: ``driftgate`` (main environment), ``evidently`` (benchmark
+environment), ``floor`` (either: the parse-only pass).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from benchmarks.plan import Plan, WindowPlan
+
+# A tool is set up once (imports, reference) and returns a per-window function that
+# gives (rows analysed, phase timings, outcome).
+WindowFn = Callable[[WindowPlan], tuple[int, dict[str, float], dict[str, Any]]]
+
+
+def _max_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _setup(tool: str, plan: Plan) -> tuple[WindowFn, dict[str, Any]]:
+    if tool == "driftgate":
+        from benchmarks.tool_driftgate import setup
+    elif tool == "evidently":
+        from benchmarks.tool_evidently import setup
+    elif tool == "floor":
+        from benchmarks.tool_floor import setup
+    else:
+        raise SystemExit(f"unknown tool {tool!r}")
+    return setup(plan)
+
+
+def measure(tool: str, plan: Plan) -> dict[str, Any]:
+    started = time.perf_counter()
+    run_window, facts = _setup(tool, plan)
+    setup_s = time.perf_counter() - started
+    rss_after_setup = _max_rss_mb()
+    windows = []
+    for window in plan.windows:
+        began = time.perf_counter()
+        try:
+            rows, phases, outcome = run_window(window)
+            error = None
+        except Exception as exc:  # a tool failing on a window is a result, not a crash
+            rows, phases, outcome = 0, {}, {"detected": False}
+            error = f"{type(exc).__name__}: {exc}"[:300]
+        windows.append(
+            {
+                "id": window.id,
+                "size": window.size,
+                "kind": window.kind,
+                "rows": rows,
+                "wall_s": time.perf_counter() - began,
+                "phases": phases,
+                "outcome": outcome,
+                "error": error,
+            }
+        )
+    return {
+        "tool": tool,
+        "python": sys.version.split()[0],
+        "setup_s": setup_s,
+        "rss_after_setup_mb": rss_after_setup,
+        "max_rss_mb": _max_rss_mb(),
+        "facts": facts,
+        "windows": windows,
+    }
+
+
+def main(argv: list[str]) -> int:
+    tool, plan_path, result_path = argv
+    result = measure(tool, Plan.load(Path(plan_path)))
+    Path(result_path).write_text(json.dumps(result, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,176 @@
+"""Turn the children's measurements into rates, ratios and the Markdown tables."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+TOOLS = ("driftgate", "evidently", "floor")
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def detected(window: dict[str, Any]) -> bool:
+    """A drift flag, or a failed run (a crash alerts someone too: counted for the tool)."""
+    return bool(window["outcome"].get("detected")) or window["error"] is not None
+
+
+def performance_rows(runs: dict[tuple[str, int], dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for (tool, size), run in sorted(runs.items(), key=lambda item: (item[0][1], item[0][0])):
+        ok = [w for w in run["windows"] if w["error"] is None]
+        wall = _median([w["wall_s"] for w in ok])
+        compute = _median([w["phases"]["compute_s"] for w in ok if "compute_s" in w["phases"]])
+        parse = _median([w["phases"]["parse_s"] for w in ok if "parse_s" in w["phases"]])
+        rows.append(
+            {
+                "tool": tool,
+                "size": size,
+                "windows": len(run["windows"]),
+                "errors": len(run["windows"]) - len(ok),
+                "median_wall_s": wall,
+                "median_parse_s": parse,
+                "median_compute_s": compute,
+                "rows_per_s": size / wall if wall == wall and wall > 0 else float("nan"),
+                "max_rss_mb": run["max_rss_mb"],
+                "rss_after_setup_mb": run["rss_after_setup_mb"],
+                "setup_s": run["setup_s"],
+            }
+        )
+    return rows
+
+
+def detection_rows(runs: dict[tuple[str, int], dict[str, Any]]) -> list[dict[str, Any]]:
+    """Detection rate over drifted windows and false-positive rate over controls."""
+    rows = []
+    for tool in ("driftgate", "evidently"):
+        windows = [w for (t, _), run in runs.items() if t == tool for w in run["windows"]]
+        if not windows:
+            continue
+        drifted = [w for w in windows if w["kind"] != "none"]
+        controls = [w for w in windows if w["kind"] == "none"]
+        hits = sum(detected(w) for w in drifted)
+        false = sum(detected(w) for w in controls)
+        per_kind: dict[str, str] = {}
+        for kind in sorted({w["kind"] for w in windows}):
+            group = [w for w in windows if w["kind"] == kind]
+            errors = sum(w["error"] is not None for w in group)
+            note = f" ({errors} by error)" if errors else ""
+            per_kind[kind] = f"{sum(detected(w) for w in group)}/{len(group)}{note}"
+        rows.append(
+            {
+                "tool": tool,
+                "detected": hits,
+                "drifted": len(drifted),
+                "false_positives": false,
+                "controls": len(controls),
+                "detection_rate": hits / len(drifted) if drifted else float("nan"),
+                "false_positive_rate": false / len(controls) if controls else float("nan"),
+                "per_kind": per_kind,
+            }
+        )
+    return rows
+
+
+def _by(rows: list[dict[str, Any]], tool: str, size: int) -> dict[str, Any] | None:
+    return next((r for r in rows if r["tool"] == tool and r["size"] == size), None)
+
+
+def target_rows(perf: list[dict[str, Any]], detect: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The issue's four targets, each with the measured value and whether it was met."""
+    out = []
+    sizes = sorted({r["size"] for r in perf})
+    for size in sizes:
+        dg, ev, fl = (_by(perf, t, size) for t in TOOLS)
+        if dg and ev:
+            ratio = dg["rows_per_s"] / ev["rows_per_s"]
+            out.append(
+                {
+                    "target": f"throughput >= 10x Evidently at {size:,}",
+                    "value": f"{ratio:.1f}x",
+                    "met": ratio >= 10,
+                }
+            )
+        if dg and fl:
+            ratio = dg["median_wall_s"] / fl["median_wall_s"]
+            out.append(
+                {
+                    "target": f"time <= 2x parse-only floor at {size:,}",
+                    "value": f"{ratio:.2f}x",
+                    "met": ratio <= 2,
+                }
+            )
+    largest = sizes[-1] if sizes else None
+    if largest is not None:
+        dg, ev = _by(perf, "driftgate", largest), _by(perf, "evidently", largest)
+        if dg and ev:
+            ratio = dg["max_rss_mb"] / ev["max_rss_mb"]
+            out.append(
+                {
+                    "target": f"peak memory <= 1/3 of Evidently at {largest:,}",
+                    "value": f"{ratio:.2f} of it",
+                    "met": ratio <= 1 / 3,
+                }
+            )
+    dg_d = next((r for r in detect if r["tool"] == "driftgate"), None)
+    ev_d = next((r for r in detect if r["tool"] == "evidently"), None)
+    if dg_d and ev_d:
+        out.append(
+            {
+                "target": "detection rate >= Evidently's",
+                "value": f"{dg_d['detection_rate']:.2f} vs {ev_d['detection_rate']:.2f}",
+                "met": dg_d["detection_rate"] >= ev_d["detection_rate"],
+            }
+        )
+        out.append(
+            {
+                "target": "false-positive rate <= Evidently's",
+                "value": f"{dg_d['false_positive_rate']:.2f} vs {ev_d['false_positive_rate']:.2f}",
+                "met": dg_d["false_positive_rate"] <= ev_d["false_positive_rate"],
+            }
+        )
+    return out
+
+
+def _f(x: float, digits: int = 2) -> str:
+    return "n/a" if x != x else f"{x:,.{digits}f}"
+
+
+def markdown(result: dict[str, Any]) -> str:
+    perf, detect, targets = result["performance"], result["detection"], result["targets"]
+    lines = ["# driftgate drift benchmark", "", f"Machine: {result['machine']}", ""]
+    lines += [
+        "## Throughput and memory (median per window; peak = the process's max RSS)",
+        "",
+        "| size | tool | windows | wall s | parse s | compute s | rows/s | peak MB | "
+        "MB after imports |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in perf:
+        err = f" ({r['errors']} failed)" if r["errors"] else ""
+        lines.append(
+            f"| {r['size']:,} | {r['tool']} | {r['windows']}{err} | {_f(r['median_wall_s'])} | "
+            f"{_f(r['median_parse_s'])} | {_f(r['median_compute_s'])} | "
+            f"{_f(r['rows_per_s'], 0)} | {_f(r['max_rss_mb'], 0)} | "
+            f"{_f(r['rss_after_setup_mb'], 0)} |"
+        )
+    lines += ["", "## Detection (all sizes pooled)", ""]
+    kinds = sorted({k for r in detect for k in r["per_kind"]})
+    lines.append("| tool | detection rate | false-positive rate | " + " | ".join(kinds) + " |")
+    lines.append("| --- | ---: | ---: |" + " ---: |" * len(kinds))
+    for r in detect:
+        cells = " | ".join(r["per_kind"].get(k, "") for k in kinds)
+        lines.append(
+            f"| {r['tool']} | {r['detected']}/{r['drifted']} = {_f(r['detection_rate'])} | "
+            f"{r['false_positives']}/{r['controls']} = {_f(r['false_positive_rate'])} | {cells} |"
+        )
+    lines += ["", "## Targets", "", "| target | measured | met |", "| --- | ---: | --- |"]
+    for t in targets:
+        lines.append(f"| {t['target']} | {t['value']} | {'yes' if t['met'] else 'NO'} |")
+    lines += ["", "## Tests each side used", ""]
+    for tool, facts in result["facts"].items():
+        lines.append(f"- {tool}: " + "; ".join(f"{k}: {v}" for k, v in sorted(facts.items())))
+    lines.append("")
+    return "\n".join(lines)

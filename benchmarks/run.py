@@ -1,0 +1,160 @@
+"""``make bench``: driftgate's monitor against Evidently's DataDriftPreset and a
+parse-only floor, on the same capture files, each tool in its own process.
+
+    python -m benchmarks.run [--sizes 10000,100000,1000000] [--evidently-python PATH]
+
+Writes ``benchmarks/results/latest.md`` and ``latest.json`` and prints the tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks import report, workload
+from benchmarks.plan import Plan, WindowPlan
+from scripts import capture_generator as gen
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DEFAULT_SIZES = "10000,100000,1000000"
+
+
+def _data_dir(results: Path) -> Path:
+    # Cached capture files are keyed by the generator's source: a change regenerates.
+    digest = hashlib.sha256(Path(gen.__file__).read_bytes()).hexdigest()[:12]
+    return results / "data" / digest
+
+
+def _baseline(reference: Path, out: Path) -> float:
+    from drift_monitor import build_baseline
+
+    began = time.perf_counter()
+    build_baseline(str(reference), str(out), header=True)
+    return time.perf_counter() - began
+
+
+def _run_child(python: str, tool: str, plan_path: Path, result_path: Path) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": "0"}
+    subprocess.run(
+        [python, "-m", "benchmarks.child", tool, str(plan_path), str(result_path)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    return json.loads(result_path.read_text())
+
+
+def _machine(evidently_python: str) -> str:
+    version = subprocess.run(
+        [
+            evidently_python,
+            "-c",
+            "import evidently, pandas; print(evidently.__version__, pandas.__version__)",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
+    import numpy
+
+    ev = f"Evidently {version[0]}, pandas {version[1]}" if len(version) == 2 else "Evidently ?"
+    return (
+        f"{os.cpu_count()} cores, {platform.machine()}, Linux {platform.release()}, "
+        f"Python {platform.python_version()}, numpy {numpy.__version__}, {ev}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default=DEFAULT_SIZES, help="comma-separated row counts")
+    parser.add_argument("--results", type=Path, default=HERE / "results")
+    parser.add_argument("--evidently-python", default=str(ROOT / ".venv-bench/bin/python"))
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    results: Path = args.results
+    data_dir = _data_dir(results)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    run_dir = results / "run"
+    run_dir.mkdir(parents=True, exist_ok=True)
+
+    reference = workload.reference_csv(data_dir)
+    baseline_dir = run_dir / "baseline"
+    baseline_s = _baseline(reference, baseline_dir)
+    numeric = [f.is_numeric for f in gen.FEATURES]
+    runs: dict[tuple[str, int], dict[str, Any]] = {}
+    generation: dict[int, float] = {}
+    pythons = {"driftgate": sys.executable, "floor": sys.executable}
+    pythons["evidently"] = args.evidently_python
+    order = list(report.TOOLS)
+    for index, size in enumerate(sizes):
+        windows: list[WindowPlan] = []
+        spent = 0.0
+        for size_, kind, seed in workload.plan_windows([size], workload.DEFAULT_REPEATS):
+            window, seconds = workload.generate_window(data_dir, size_, kind, seed)
+            windows.append(window)
+            spent += seconds
+        generation[size] = spent
+        workload.warm([p for w in windows for p in Path(w.capture_root).rglob("*.jsonl")])
+        plan = Plan(
+            str(reference),
+            str(baseline_dir),
+            str(run_dir / "out"),
+            list(gen.FEATURE_NAMES),
+            numeric,
+            windows,
+        )
+        plan_path = plan.dump(run_dir / f"plan-{size}.json")
+        # Rotate the order per size so no tool always runs first or last.
+        rotated = order[index % 3 :] + order[: index % 3]
+        for tool in rotated:
+            print(f"[bench] {size:,} rows x {len(windows)} windows: {tool}", flush=True)
+            runs[(tool, size)] = _run_child(
+                pythons[tool], tool, plan_path, run_dir / f"{tool}-{size}.json"
+            )
+
+    facts: dict[str, dict[str, Any]] = {}
+    for (tool, _), run in runs.items():
+        facts.setdefault(tool, {}).update(run["facts"])
+    methods = sorted(
+        {
+            m
+            for (t, _), r in runs.items()
+            if t == "evidently"
+            for w in r["windows"]
+            for m in w["outcome"].get("methods", [])
+        }
+    )
+    if "evidently" in facts:
+        facts["evidently"]["tests"] = ", ".join(methods)
+    facts.setdefault("driftgate", {})["baseline_build_s"] = round(baseline_s, 2)
+    performance = report.performance_rows(runs)
+    detection = report.detection_rows(runs)
+    result = {
+        "machine": _machine(args.evidently_python),
+        "sizes": sizes,
+        "reference_rows": workload.REFERENCE_ROWS,
+        "generation_s": generation,
+        "performance": performance,
+        "detection": detection,
+        "targets": report.target_rows(performance, detection),
+        "facts": facts,
+        "windows": {f"{t}/{s}": r["windows"] for (t, s), r in runs.items()},
+    }
+    (results / "latest.json").write_text(json.dumps(result, indent=1, default=str))
+    text = report.markdown(result)
+    (results / "latest.md").write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
