@@ -128,7 +128,7 @@ def resolve(client: Any, request: PackageRequest, location: FunctionLocation) ->
                 f"version {request.version} of {request.group_name} is {status}; "
                 f"approve it ({APPROVE_COMMAND} {arn}) or use Version=latest"
             )
-    statistics_uri, constraints_uri = baseline_uris(package)
+    statistics_uri, constraints_uri = baseline_uris(package, request.group_name)
     for uri in (statistics_uri, constraints_uri):
         check_in_bucket(uri, request.artifacts_bucket, arn)
     return ResolvedPackage(
@@ -149,7 +149,12 @@ def latest_approved_arn(client: Any, group_name: str) -> str:
             SortOrder="Descending",
             MaxResults=1,
         )
-    except (ClientError, BotoCoreError) as error:
+    except ClientError as error:
+        # moto returns an empty list for a missing group; accept an explicit error too.
+        if is_not_found(error):
+            raise missing_group(group_name) from error
+        raise aws_failure("sagemaker:ListModelPackages", group_name, error) from error
+    except BotoCoreError as error:
         raise aws_failure("sagemaker:ListModelPackages", group_name, error) from error
     summaries = response.get("ModelPackageSummaryList", [])
     if summaries:
@@ -235,9 +240,9 @@ def describe_package(
         raise aws_failure("sagemaker:DescribeModelPackage", arn, error) from error
 
 
-def baseline_uris(package: Mapping[str, Any]) -> tuple[str, str]:
+def baseline_uris(package: Mapping[str, Any], group_name: str) -> tuple[str, str]:
     """Statistics and constraints URIs: DriftCheckBaselines first, then ModelMetrics."""
-    name = f"version {package.get('ModelPackageVersion')}"
+    name = f"version {package.get('ModelPackageVersion')} of {group_name}"
     for source in ("DriftCheckBaselines", "ModelMetrics"):
         quality = (package.get(source) or {}).get("ModelDataQuality")
         if not quality:

@@ -226,6 +226,16 @@ def test_missing_group_fails(responses, session):
     )
 
 
+def test_missing_group_reported_as_an_error_by_list_fails_the_same(responses, session):
+    group_arn = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package-group/nope"
+    message = f"ModelPackageGroup {group_arn} does not exist."
+    inject(session, LIST_EVENT, lambda: json_error(400, "ValidationException", message))
+
+    run("Create", props(ModelPackageGroupName="nope"))
+
+    assert failed_reason(responses).startswith("group nope does not exist")
+
+
 def test_empty_group_fails(responses, session):
     boto3.client("sagemaker", region_name=REGION).create_model_package_group(
         ModelPackageGroupName=GROUP
@@ -330,7 +340,7 @@ def test_package_without_baseline_fails_with_how_to_register(responses, session)
     run("Create", props())
 
     reason = failed_reason(responses)
-    assert reason.startswith("version 1 has no data-quality baseline; register it with")
+    assert reason.startswith(f"version 1 of {GROUP} has no data-quality baseline; register it with")
     assert "--drift-check-baselines" in reason
 
 
@@ -342,7 +352,7 @@ def test_baseline_missing_constraints_fails(responses, session):
     run("Create", props())
 
     assert failed_reason(responses).startswith(
-        "version 1: DriftCheckBaselines.ModelDataQuality has no Constraints"
+        f"version 1 of {GROUP}: DriftCheckBaselines.ModelDataQuality has no Constraints"
     )
 
 
