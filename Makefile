@@ -68,8 +68,13 @@ deploy: venv ## deploy the root stack: make deploy BUCKET=name REGION=us-east-1 
 taskcat: package $(TASKCAT_VENV)/.installed ## taskcat test run against real AWS (needs credentials)
 	scripts/taskcat.sh
 
-bench: venv ## drift benchmark: driftgate vs Evidently (own environment)
-	$(BIN)/python benchmarks/run.py
+$(BENCH_VENV)/.installed: benchmarks/requirements.txt
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r benchmarks/requirements.txt
+	touch $@
+
+bench: venv $(BENCH_VENV)/.installed ## drift benchmark vs Evidently (own environment): make bench [SIZES=10000,100000]
+	$(BIN)/python -m benchmarks.run --evidently-python $(BENCH_VENV)/bin/python $(if $(SIZES),--sizes $(SIZES))
 
 clean: ## remove build output and environments
 	rm -rf build taskcat_outputs $(VENV) $(CHECKOV_VENV) $(TASKCAT_VENV) $(BENCH_VENV)
