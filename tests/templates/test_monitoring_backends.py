@@ -178,6 +178,17 @@ def test_baseline_reaches_both_backends_through_the_custom_resource(templates):
     }
 
 
+def test_model_monitor_schedule_runs_the_job_definition_by_name(templates):
+    resources = templates["monitoring.yml"]["Resources"]
+    config = resources["ModelMonitorSchedule"]["Properties"]["MonitoringScheduleConfig"]
+    assert config["MonitoringType"] == "DataQuality"
+    assert config["MonitoringJobDefinitionName"] == {
+        "Fn::Select": [1, {"Fn::Split": ["/", {"Ref": "DataQualityJobDefinition"}]}]
+    }
+    # A generated name: a fixed one would block the replacement every change causes.
+    assert "JobDefinitionName" not in resources["DataQualityJobDefinition"]["Properties"]
+
+
 def test_model_monitor_publishes_cloudwatch_metrics(templates):
     props = templates["monitoring.yml"]["Resources"]["DataQualityJobDefinition"]["Properties"]
     assert props["DataQualityAppSpecification"]["Environment"] == {
