@@ -39,7 +39,7 @@ def pinned(requirements: Path, name: str) -> str:
         spec = line.split("#", 1)[0].strip()
         if spec.split("[", 1)[0].split("==", 1)[0].strip().lower() == name.lower():
             return spec
-    where = requirements.relative_to(ROOT)
+    where = requirements.name
     raise SystemExit(f"{where} does not pin {name}; add '{name}==<version>'")
 
 
