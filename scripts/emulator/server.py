@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import socket
+import warnings
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -65,6 +66,10 @@ class Emulator:
         config.endpoint_url = self.endpoint_url
         apply_all()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
+        # moto warns for each resource type it skips (alarms, schedules, autoscaling...);
+        # the template tests cover those, the demo says so once.
+        logging.getLogger("moto.cloudformation.parsing").setLevel(logging.ERROR)
+        warnings.filterwarnings("ignore", message="Tried to parse", category=UserWarning)
         self._server.start()
         return self
 

@@ -6,8 +6,12 @@ from scripts.emulator.patches import (
     crhelper_http,
     custom_resources,
     delete_order,
+    kms_key_policy,
     lambda_invoke,
+    language_extensions,
     nested_stacks,
+    sagemaker_names,
+    stack_exports,
     stack_failures,
     update_propagation,
 )
@@ -28,6 +32,10 @@ def apply_all() -> None:
         nested_stacks,
         update_propagation,
         delete_order,
+        language_extensions,
+        stack_exports,
+        sagemaker_names,
+        kms_key_policy,
     ):
         patch.apply()
     _applied = True
