@@ -25,14 +25,14 @@ def _cell(value: object) -> str:
 def _default(value: object) -> str:
     if value is None:
         return "*(required)*"
-    return f"`{_cell(value)}`" if value != "" else "*(empty)*"
+    return f"`{value}`" if value != "" else "*(empty)*"
 
 
 def _allowed(spec: dict) -> str:
     if "AllowedValues" in spec:
         return ", ".join(f"`{v}`" for v in spec["AllowedValues"])
     if "AllowedPattern" in spec:
-        return f"`{_cell(spec['AllowedPattern'])}`"
+        return f"`{spec['AllowedPattern']}`"
     bounds = [f"{k[:3].lower()} {spec[k]}" for k in ("MinValue", "MaxValue") if k in spec]
     return ", ".join(bounds)
 
