@@ -49,14 +49,7 @@ def render(template_path: Path) -> str:
         lines += [HEADER, "|---|---|---|---|---|"]
         for name in group["Parameters"]:
             spec = parameters[name]
-            default = spec.get("Default")
-            shown = (
-                "*(required)*"
-                if default is None
-                else f"`{_cell(default)}`"
-                if default
-                else "*(empty)*"
-            )
+            shown = _default(spec.get("Default"))
             label = labels.get(name, {}).get("default", "")
             row = [f"`{name}`", label, shown, _allowed(spec), spec.get("Description", "")]
             lines.append("| " + " | ".join(_cell(c) for c in row) + " |")
