@@ -164,10 +164,11 @@ def constraint_feature_names(doc: Mapping[str, Any], label: str) -> tuple[str, .
                 f"{label}: features[{index}] ({shorten(name, 40)}) has inferred_type "
                 f"{shorten(str(inferred), 30)!r}; expected one of {INFERRED_TYPES_TEXT}"
             )
-        if "," in name:
+        if "," in name or name != name.strip():
+            # CloudFormation splits a CommaDelimitedList on commas and trims each member.
             raise CustomResourceError(
-                f"{label}: feature name {shorten(name, 60)!r} contains a comma, which "
-                "FeatureNames (a comma-delimited list) cannot carry; rename the feature"
+                f"{label}: feature name {shorten(name, 60)!r} has a comma or edge spaces, "
+                "which FeatureNames (a comma-delimited list) cannot carry; rename the feature"
             )
         names.append(name)
     check_unique(names, label)

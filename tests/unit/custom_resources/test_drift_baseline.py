@@ -292,13 +292,14 @@ def test_duplicate_feature_fails(responses, s3):
     )
 
 
-def test_feature_name_with_comma_fails(responses, s3):
+@pytest.mark.parametrize("name", ["age,years", " age", "age "])
+def test_feature_name_that_a_comma_list_cannot_carry_fails(responses, s3, name):
     stats, cons = statistics(), constraints()
-    stats["features"][0]["name"] = cons["features"][0]["name"] = "age,years"
+    stats["features"][0]["name"] = cons["features"][0]["name"] = name
     upload_pair(s3, stats, cons)
 
     assert failed_reason(responses_after_create(responses)).startswith(
-        "constraints.json: feature name 'age,years' contains a comma"
+        f"constraints.json: feature name {name!r} has a comma or edge spaces"
     )
 
 
