@@ -22,10 +22,11 @@ REGION ?= $(firstword $(REGIONS))
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
-$(BIN)/.installed: requirements/dev.txt pyproject.toml
+$(BIN)/.installed: requirements/dev.txt requirements/data-only.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
 	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements/data-only.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
