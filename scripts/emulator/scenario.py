@@ -5,16 +5,19 @@ what is left after delete."""
 from __future__ import annotations
 
 import json
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from drift_monitor.baseline import build_baseline_from_columns
+from drift_monitor.baseline import build_baseline_from_columns, read_dataset
 from scripts import capture_generator
 from scripts.emulator.server import Emulator
 
 # The public SageMaker XGBoost image path shape; the emulator never pulls it.
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
-REFERENCE_ROWS = 2_000
+# Enough rows that a normal window of 2,000 requests stays within the baseline's range.
+REFERENCE_ROWS = 10_000
 
 
 @dataclass(frozen=True)
@@ -44,8 +47,9 @@ def baseline_documents(seed: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """statistics.json and constraints.json of a reference dataset from the traffic
     generator (the data a training pipeline would baseline)."""
     frame = capture_generator.reference_frame(REFERENCE_ROWS, seed)
-    names = list(frame)
-    columns = [capture_generator._column_text(frame[name]) for name in names]
+    with tempfile.TemporaryDirectory() as folder:
+        path = capture_generator.write_reference_csv(Path(folder) / "reference.csv", frame)
+        names, columns = read_dataset(path.read_text(), "csv", header=True)
     return build_baseline_from_columns(names, columns)
 
 

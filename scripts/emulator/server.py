@@ -68,7 +68,7 @@ class Emulator:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
         # moto warns for each resource type it skips (alarms, schedules, autoscaling...);
         # the template tests cover those, the demo says so once.
-        logging.getLogger("moto.cloudformation.parsing").setLevel(logging.ERROR)
+        logging.getLogger("moto").setLevel(logging.ERROR)
         warnings.filterwarnings("ignore", message="Tried to parse", category=UserWarning)
         self._server.start()
         return self

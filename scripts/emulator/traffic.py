@@ -1,0 +1,65 @@
+"""Capture traffic into the stack's data bucket and runs of the deployed drift monitor."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from scripts import capture_generator
+from scripts.emulator.server import Emulator
+
+
+def upload_window(
+    emu: Emulator, region: str, bucket: str, endpoint: str, start: datetime, rows: int,
+    seed: int, drift: str = "none",
+) -> capture_generator.AppliedDrift:  # fmt: skip
+    """One hour of capture files, in SageMaker's layout under ``s3://bucket/capture/``."""
+    s3 = emu.client("s3", region)
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        paths, applied = capture_generator.write_window(
+            root, endpoint, start, rows, seed, capture_generator.DriftSpec.parse(drift)
+        )
+        for path in paths:
+            key = f"capture/{path.relative_to(root).as_posix()}"
+            s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes())
+    return applied
+
+
+def run_monitor(emu: Emulator, region: str, function: str, window_end: datetime) -> dict[str, Any]:
+    """Invoke the deployed monitor function for the window ending at ``window_end``."""
+    response = emu.client("lambda", region).invoke(
+        FunctionName=function,
+        Payload=json.dumps({"window_end": window_end.isoformat()}).encode(),
+    )
+    payload = json.loads(response["Payload"].read() or b"{}")
+    if response.get("FunctionError"):
+        raise RuntimeError(
+            f"monitor failed: {payload.get('errorType')}: {payload.get('errorMessage')}"
+        )
+    return dict(payload)
+
+
+def metric_sum(
+    emu: Emulator, region: str, namespace: str, name: str, dimensions: dict[str, str],
+    start: datetime, end: datetime,
+) -> float:  # fmt: skip
+    """Sum of a metric over [start, end) as CloudWatch reports it."""
+    response = emu.client("cloudwatch", region).get_metric_statistics(
+        Namespace=namespace,
+        MetricName=name,
+        Dimensions=[{"Name": key, "Value": value} for key, value in dimensions.items()],
+        StartTime=start - timedelta(hours=1),
+        EndTime=end + timedelta(hours=1),
+        Period=3600,
+        Statistics=["Sum"],
+    )
+    return float(sum(point["Sum"] for point in response["Datapoints"]))
+
+
+def report_keys(emu: Emulator, region: str, bucket: str, prefix: str) -> list[str]:
+    listing = emu.client("s3", region).list_objects_v2(Bucket=bucket, Prefix=prefix)
+    return sorted(item["Key"] for item in listing.get("Contents", []))
