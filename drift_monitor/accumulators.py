@@ -47,14 +47,15 @@ class NumericAccumulator:
         self.present += int(values.size)
         self.integral += int(np.count_nonzero(values == np.floor(values)))
         self.total.add(float(values.sum()))
-        self.total_sq.add(float(np.dot(values, values)))
-        self.minimum = min(self.minimum, float(values.min()))
-        self.maximum = max(self.maximum, float(values.max()))
-        if self.edges.size:
-            bins = np.searchsorted(self.edges, values, side="left")
-            self.hist += np.bincount(bins, minlength=self.hist.size)
-        else:
-            self.hist[0] += values.size
+        # Not np.dot: BLAS threads make it orders of magnitude slower on a busy host.
+        self.total_sq.add(float(np.sum(values * values)))
+        # Sorting once, then locating the few edges, is far cheaper than locating every
+        # value among the edges; it gives min and max for free.
+        ordered = np.sort(values)
+        self.minimum = min(self.minimum, float(ordered[0]))
+        self.maximum = max(self.maximum, float(ordered[-1]))
+        at_most = np.searchsorted(ordered, self.edges, side="right")  # values <= each edge
+        self.hist += np.diff(np.concatenate(([0], at_most, [ordered.size])))
 
     def merge(self, other: NumericAccumulator) -> None:
         self.present += other.present
@@ -86,8 +87,8 @@ class NumericAccumulator:
             "missing": self.missing,
             "non_numeric": self.non_numeric,
             "integral": self.integral,
-            "total": self.total.partials,
-            "total_sq": self.total_sq.partials,
+            "total": self.total.canonical(),
+            "total_sq": self.total_sq.canonical(),
             "minimum": self.minimum if self.present else None,
             "maximum": self.maximum if self.present else None,
             "hist": self.hist.tolist(),

@@ -25,6 +25,7 @@ from drift_monitor.profile import WindowProfile
 CHUNK_ROWS = 20_000  # rows per vectorised batch: bounds memory whatever the file size
 
 CSV, JSON, JSONL = "csv", "json", "jsonl"
+_decode = json.JSONDecoder().decode
 
 
 def payload_format(content_type: str | None, encoding: str | None) -> str | None:
@@ -112,10 +113,9 @@ class CaptureParser:
     # -- one file ---------------------------------------------------------------
     def feed_file(self, lines: Iterable[bytes | str]) -> None:
         for line in lines:
-            if line.strip():
-                self.feed_line(line)
-                if len(self.csv_lines) + len(self.value_rows) >= CHUNK_ROWS:
-                    self.flush()
+            self.feed_line(line)
+            if len(self.csv_lines) + len(self.value_rows) >= CHUNK_ROWS:
+                self.flush()
         # Flushing at file end keeps chunk boundaries a function of the file alone,
         # so the result does not depend on how files are grouped into shards.
         self.flush()
@@ -123,16 +123,19 @@ class CaptureParser:
     def feed_line(self, line: bytes | str) -> None:
         profile = self.profile
         try:
-            record = json.loads(line)
+            record = _decode(line.decode("utf-8") if isinstance(line, bytes) else line)
         except (ValueError, UnicodeDecodeError):
-            profile.count_malformed("invalid_json")
+            if line.strip():
+                profile.count_malformed("invalid_json")
             return
         capture = record.get("captureData") if isinstance(record, dict) else None
-        if not isinstance(capture, dict) or not isinstance(capture.get("endpointInput"), dict):
+        inp = capture.get("endpointInput") if isinstance(capture, dict) else None
+        if not isinstance(inp, dict):
             profile.count_malformed("missing_capture_data")
             return
         if self.start is not None or self.end is not None:
-            when = (record.get("eventMetadata") or {}).get("inferenceTime")
+            meta = record.get("eventMetadata")
+            when = meta.get("inferenceTime") if isinstance(meta, dict) else None
             if not isinstance(when, str):
                 profile.count_malformed("missing_inference_time")
                 return
@@ -142,18 +145,42 @@ class CaptureParser:
             ):
                 return
         profile.records += 1
+        if self._fast_csv(inp):
+            return
         try:
-            in_fmt, in_rows = payload_rows(capture["endpointInput"])
+            in_fmt, in_rows = payload_rows(inp)
         except LookupError:
             profile.count_malformed("unknown_content_type")
             return
         except (ValueError, binascii.Error, UnicodeDecodeError):
             profile.count_malformed("undecodable_payload")
             return
-        out_fmt, out_rows = self._output_rows(capture.get("endpointOutput"), len(in_rows))
+        out_fmt, out_rows = CSV, None
+        if any(self._needs_output(in_fmt, row) for row in in_rows):
+            out_fmt, out_rows = self._output_rows(capture.get("endpointOutput"), len(in_rows))
         for i, row in enumerate(in_rows):
             out_row = out_rows[i] if out_rows is not None else None
             self._add_row(in_fmt, row, out_fmt, out_row)
+
+    def _fast_csv(self, block: dict[str, Any]) -> bool:
+        """Plain CSV rows of exactly the baseline's width: no splitting, no output."""
+        if block.get("encoding") != "CSV":
+            return False
+        text = block.get("data")
+        content_type = block.get("observedContentType") or "text/csv"
+        if not isinstance(text, str) or '"' in text or "csv" not in content_type.lower():
+            return False
+        rows = text.splitlines() if "\n" in text or "\r" in text else [text]
+        commas = self.width - 1
+        if all(row.count(",") == commas for row in rows):
+            self.csv_lines.extend(rows)
+            return True
+        return False
+
+    def _needs_output(self, fmt: str, row: Any) -> bool:
+        if fmt == CSV:
+            return bool(row.count(",") + 1 != self.width)
+        return isinstance(row, list) and len(row) != self.width
 
     def _output_rows(self, block: Any, n_rows: int) -> tuple[str, list[Any] | None]:
         if not isinstance(block, dict):

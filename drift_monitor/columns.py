@@ -17,7 +17,9 @@ class NumericColumn:
 def numeric_column(column: list[object]) -> NumericColumn:
     """Parse a column as numbers: one C-level conversion, per-value only on failure."""
     try:
-        arr = np.array(column, dtype=np.float64)
+        # float() per item in C via map: as fast as numpy's own string parsing, and it
+        # accepts JSON numbers and CSV text alike.
+        arr = np.fromiter(map(float, column), dtype=np.float64, count=len(column))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return _numeric_column_slow(column)
     finite = np.isfinite(arr)

@@ -40,3 +40,15 @@ class ExactSum:
     @property
     def value(self) -> float:
         return math.fsum(self.partials)
+
+    def canonical(self) -> list[float]:
+        """A representation that depends only on the exact sum, not on how it was built:
+        each term is the correctly rounded value of what the previous terms leave."""
+        terms: list[float] = []
+        rest = ExactSum(self.partials)
+        while True:
+            head = math.fsum(rest.partials)
+            if head == 0.0:  # the exact sum of finite floats rounds to 0 only when it is 0
+                return terms
+            terms.append(head)
+            rest.add(-head)

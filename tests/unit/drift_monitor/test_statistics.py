@@ -122,3 +122,15 @@ def test_categorical_counts_fold_past_the_cap_keeping_baseline_values():
     assert acc.counts == {"keep": 3, OTHER: CATEGORY_CAP + 5}
     assert acc.distinct_count == CATEGORY_CAP + 1
     assert acc.present == CATEGORY_CAP + 8
+
+
+def test_exact_sum_canonical_form_does_not_depend_on_order():
+    values = [1e16, 1.0, -1e16, 3.5e-9, 2.0**-60, 7.25]
+    forward, backward = ExactSum(), ExactSum()
+    for v in values:
+        forward.add(v)
+    for v in reversed(values):
+        backward.add(v)
+    assert forward.canonical() == backward.canonical()
+    assert math.fsum(forward.canonical()) == math.fsum(values)
+    assert ExactSum().canonical() == []
