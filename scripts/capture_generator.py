@@ -187,11 +187,13 @@ def apply_drift(
     out = dict(frame)
     column = frame[feature.name]
     rows = column.shape[0]
+    # Counts stay whole numbers, so a shift does not also change the data type.
+    decimals = 0 if feature.kind == "count" else 4
     if drift.kind == "mean_shift":
-        out[feature.name] = np.round(column + magnitude * float(np.nanstd(column)), 4)
+        out[feature.name] = np.round(column + magnitude * float(np.nanstd(column)), decimals)
     elif drift.kind == "variance_change":
         centre = float(np.nanmean(column))
-        out[feature.name] = np.round(centre + (column - centre) * magnitude, 4)
+        out[feature.name] = np.round(centre + (column - centre) * magnitude, decimals)
     elif drift.kind == "new_category":
         hit = rng.random(rows) < magnitude
         out[feature.name] = np.where(hit, NEW_CATEGORY, column)

@@ -112,6 +112,14 @@ def test_variance_change_scales_spread():
     assert drifted["num_00"].mean() == pytest.approx(base["num_00"].mean(), abs=0.01)
 
 
+@pytest.mark.parametrize("kind", ["mean_shift", "variance_change"])
+def test_drifted_counts_stay_whole_numbers(kind):
+    count = next(f.name for f in gen.FEATURES if f.kind == "count")
+    drifted, _ = gen.window_frame(5_000, seed=3, drift=gen.DriftSpec(kind, count))
+    assert np.array_equal(drifted[count], np.round(drifted[count]))
+    assert "." not in gen.csv_rows({count: drifted[count]})[0]
+
+
 def test_new_category_appears_in_a_categorical_feature():
     drifted, applied = gen.window_frame(10_000, seed=8, drift=gen.DriftSpec("new_category"))
     assert applied.feature is not None and applied.feature.startswith("cat_")
