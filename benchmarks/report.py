@@ -57,7 +57,9 @@ def detection_rows(runs: dict[tuple[str, int], dict[str, Any]]) -> list[dict[str
         for kind in sorted({w["kind"] for w in windows}):
             group = [w for w in windows if w["kind"] == kind]
             errors = sum(w["error"] is not None for w in group)
+            skipped = sum(w["outcome"].get("status") == "insufficient_data" for w in group)
             note = f" ({errors} by error)" if errors else ""
+            note += f" ({skipped} insufficient data)" if skipped else ""
             per_kind[kind] = f"{sum(detected(w) for w in group)}/{len(group)}{note}"
         rows.append(
             {
