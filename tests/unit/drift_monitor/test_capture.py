@@ -150,3 +150,9 @@ def test_large_file_is_processed_in_chunks(baseline, monkeypatch):
     profile = parse(baseline, lines)
     assert profile.rows == 50
     assert sums(profile)[0] == float(np.arange(50).sum())
+
+
+def test_csv_record_without_data_string_is_counted(baseline):
+    line = record({"observedContentType": "text/csv", "encoding": "CSV", "data": None})
+    profile = parse(baseline, [line])
+    assert profile.malformed == {"undecodable_payload": 1}
