@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from drift_monitor.columns import numeric_column, string_column
+from drift_monitor.columns import NumericColumn, numeric_array, numeric_column, string_column
 from drift_monitor.exact_sum import ExactSum
 
 # Distinct categorical values kept per feature before the non-baseline ones are folded.
@@ -38,7 +38,12 @@ class NumericAccumulator:
             self.hist = np.zeros(self.edges.size + 1, dtype=np.int64)
 
     def update(self, column: list[object]) -> None:
-        parsed = numeric_column(column)
+        self.add(numeric_column(column))
+
+    def update_array(self, column: np.ndarray) -> None:
+        self.add(numeric_array(column))
+
+    def add(self, parsed: NumericColumn) -> None:
         values = parsed.values
         self.missing += parsed.missing
         self.non_numeric += parsed.non_numeric

@@ -20,6 +20,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from drift_monitor.columns import parse_csv_block
 from drift_monitor.profile import WindowProfile
 
 CHUNK_ROWS = 20_000  # rows per vectorised batch: bounds memory whatever the file size
@@ -255,9 +256,13 @@ class CaptureParser:
 
     def flush(self) -> None:
         if self.csv_lines:
-            tokens = ",".join(self.csv_lines).split(",")
-            self.csv_lines = []
-            self.profile.update_columns([tokens[j :: self.width] for j in range(self.width)])
+            lines, self.csv_lines = self.csv_lines, []
+            matrix = parse_csv_block(lines, self.width) if self.profile.all_numeric else None
+            if matrix is not None:
+                self.profile.update_matrix(matrix)
+            else:
+                tokens = ",".join(lines).split(",")
+                self.profile.update_columns([tokens[j :: self.width] for j in range(self.width)])
         if self.value_rows:
             rows, self.value_rows = self.value_rows, []
             self.profile.update_columns([list(col) for col in zip(*rows, strict=True)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,9 +23,27 @@ def numeric_column(column: list[object]) -> NumericColumn:
         arr = np.fromiter(map(float, column), dtype=np.float64, count=len(column))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return _numeric_column_slow(column)
-    finite = np.isfinite(arr)
-    values = arr[finite]
+    return numeric_array(arr)
+
+
+def numeric_array(arr: np.ndarray) -> NumericColumn:
+    """A column already parsed as floats: NaN and infinities count as missing."""
+    values = arr[np.isfinite(arr)]
     return NumericColumn(values=values, missing=int(arr.size - values.size), non_numeric=0)
+
+
+def parse_csv_block(lines: list[str], width: int) -> np.ndarray | None:
+    """All-numeric CSV rows as an (n, width) matrix in one C call, or None when any
+    value is empty or not a number (the caller then parses column by column)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            flat = np.fromstring(",".join(lines), dtype=np.float64, sep=",")
+        except (ValueError, DeprecationWarning):
+            return None
+    if flat.size != len(lines) * width:
+        return None
+    return flat.reshape(len(lines), width)
 
 
 def _numeric_column_slow(column: list[object]) -> NumericColumn:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from drift_monitor.accumulators import CategoricalAccumulator, NumericAccumulator
 from drift_monitor.baseline_model import Baseline
 
@@ -57,6 +59,16 @@ class WindowProfile:
         self.rows += len(columns[0])
         for acc, column in zip(self.features, columns, strict=True):
             acc.update(column)
+
+    @property
+    def all_numeric(self) -> bool:
+        return all(isinstance(acc, NumericAccumulator) for acc in self.features)
+
+    def update_matrix(self, matrix: np.ndarray) -> None:
+        """Add rows already parsed as floats (every feature numeric)."""
+        self.rows += matrix.shape[0]
+        for j, acc in enumerate(self.features):
+            acc.update_array(matrix[:, j])  # type: ignore[union-attr]
 
     @property
     def malformed_total(self) -> int:

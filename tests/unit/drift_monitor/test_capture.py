@@ -156,3 +156,14 @@ def test_csv_record_without_data_string_is_counted(baseline):
     line = record({"observedContentType": "text/csv", "encoding": "CSV", "data": None})
     profile = parse(baseline, [line])
     assert profile.malformed == {"undecodable_payload": 1}
+
+
+def test_bulk_numeric_parse_equals_column_by_column(baseline, monkeypatch):
+    rng = np.random.default_rng(1)
+    lines = [csv_record([[f"{v:.9g}" for v in rng.normal(size=3) * 1e3]]) for _ in range(200)]
+    lines.append(csv_record([[" 7 ", "inf", "1e-300"]]))
+    bulk = parse(baseline, lines)
+    monkeypatch.setattr("drift_monitor.capture.parse_csv_block", lambda lines, width: None)
+    by_column = parse(baseline, lines)
+    assert bulk.to_dict() == by_column.to_dict()
+    assert bulk.features[1].missing == 1  # inf is not a usable value
