@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -24,8 +25,8 @@ def input_rows(path: Path) -> list[str]:
     return rows
 
 
-def decode_columns(rows: list[str], numeric: list[bool]) -> list[np.ndarray]:
-    """Rows of one file as column arrays: float64 (NaN when empty) or str.
+def decode_columns(rows: list[str], numeric: list[bool]) -> list[Any]:
+    """Rows of one file as columns: float64 arrays (NaN when empty) or lists of str.
 
     The row width is taken from the first row; ``numeric`` says which positions are
     numeric in the expected schema. A column that does not parse as numbers stays text.
@@ -36,12 +37,17 @@ def decode_columns(rows: list[str], numeric: list[bool]) -> list[np.ndarray]:
     tokens = ",".join(rows).split(",")
     if len(tokens) != width * len(rows):
         raise ValueError("rows of one file have different widths")
-    columns: list[np.ndarray] = []
+    columns: list[Any] = []
     for j in range(width):
-        text = np.asarray(tokens[j::width])
+        text = tokens[j::width]
         if j < len(numeric) and numeric[j]:
             try:
-                columns.append(np.where(text == "", "nan", text).astype(np.float64))
+                columns.append(np.array(text, dtype=np.float64))
+                continue
+            except ValueError:
+                pass
+            try:  # empty fields are missing values
+                columns.append(np.array([v or "nan" for v in text], dtype=np.float64))
                 continue
             except ValueError:
                 pass

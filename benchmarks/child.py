@@ -24,6 +24,15 @@ WindowFn = Callable[[WindowPlan], tuple[int, dict[str, float], dict[str, Any]]]
 
 
 def _max_rss_mb() -> float:
+    """Peak RSS of this process image. Linux's ``ru_maxrss`` survives ``execve`` and so
+    starts at the parent's RSS at fork time; ``VmHWM`` belongs to the new image only."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
