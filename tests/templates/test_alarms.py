@@ -1,5 +1,5 @@
 """Every alarm notifies the topic and says what missing data means; the rollback alarms
-the endpoint watches are the ones observability creates."""
+the endpoint watches exist before it, and its execution role may read them."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -115,49 +115,66 @@ def test_feature_names_parameter_feeds_the_loop(templates):
     [("EndpointErrorAlarm", "Invocation5XXErrors"), ("ModelLatencyAlarm", "ModelLatency")],
 )
 def test_rollback_alarms_watch_the_variant_every_minute(templates, logical_id, metric):
-    props = templates["observability.yml"]["Resources"][logical_id]["Properties"]
+    props = templates["endpoint.yml"]["Resources"][logical_id]["Properties"]
     assert props["Namespace"] == "AWS/SageMaker"
     assert props["MetricName"] == metric
     assert props["Period"] == 60
     assert props["Dimensions"] == [
         {"Name": "EndpointName", "Value": {"Ref": "EndpointName"}},
-        {"Name": "VariantName", "Value": {"Ref": "VariantName"}},
+        {"Name": "VariantName", "Value": "AllTraffic"},
     ]
 
 
-def test_rollback_alarm_names_match_between_endpoint_and_observability(templates):
+def test_rollback_alarms_are_named_by_the_stage_and_shown_by_observability(templates):
     stage = templates["stage.yml"]["Resources"]
     endpoint_args = stage["Endpoint"]["Properties"]["Parameters"]
     observability_args = stage["Observability"]["Properties"]["Parameters"]
-    expected = {
-        "ErrorAlarmName": {"Fn::Sub": "${ProjectName}-${StageName}-endpoint-5xx"},
-        "LatencyAlarmName": {"Fn::Sub": "${ProjectName}-${StageName}-model-latency"},
+    assert endpoint_args["ErrorAlarmName"] == {
+        "Fn::Sub": "${ProjectName}-${StageName}-endpoint-5xx"
     }
-    for parameter, value in expected.items():
-        assert endpoint_args[parameter] == value
-        assert observability_args[parameter] == value
+    assert endpoint_args["LatencyAlarmName"] == {
+        "Fn::Sub": "${ProjectName}-${StageName}-model-latency"
+    }
+    # The dashboard takes the names from the endpoint stack, so it follows it.
+    for output in ("ErrorAlarmName", "LatencyAlarmName", "LatencyThresholdMicroseconds"):
+        assert observability_args[output] == {"Fn::GetAtt": ["Endpoint", f"Outputs.{output}"]}
 
+    endpoint = templates["endpoint.yml"]["Resources"]
+    assert endpoint["EndpointErrorAlarm"]["Properties"]["AlarmName"] == {"Ref": "ErrorAlarmName"}
+    assert endpoint["ModelLatencyAlarm"]["Properties"]["AlarmName"] == {"Ref": "LatencyAlarmName"}
     observability = templates["observability.yml"]["Resources"]
-    assert observability["EndpointErrorAlarm"]["Properties"]["AlarmName"] == {
-        "Ref": "ErrorAlarmName"
-    }
-    assert observability["ModelLatencyAlarm"]["Properties"]["AlarmName"] == {
-        "Ref": "LatencyAlarmName"
-    }
+    assert "EndpointErrorAlarm" not in observability
+    assert "ModelLatencyAlarm" not in observability
 
 
-def test_endpoint_rolls_back_on_both_alarms(templates):
-    endpoints = [
-        resource
-        for resource in templates["endpoint.yml"]["Resources"].values()
-        if resource.get("Type") == "AWS::SageMaker::Endpoint"
-    ]
+def test_endpoint_rolls_back_on_both_alarms_created_before_it(templates):
+    resources = templates["endpoint.yml"]["Resources"]
+    endpoints = [r for r in resources.values() if r.get("Type") == "AWS::SageMaker::Endpoint"]
     assert len(endpoints) == 1
     rollback = endpoints[0]["Properties"]["DeploymentConfig"]["AutoRollbackConfiguration"]
+    # Ref (not the name parameter) makes CloudFormation create the alarms first.
     assert rollback["Alarms"] == [
-        {"AlarmName": {"Ref": "ErrorAlarmName"}},
-        {"AlarmName": {"Ref": "LatencyAlarmName"}},
+        {"AlarmName": {"Ref": "EndpointErrorAlarm"}},
+        {"AlarmName": {"Ref": "ModelLatencyAlarm"}},
     ]
+
+
+def test_execution_role_can_describe_exactly_the_rollback_alarms(role_statements):
+    grants = [
+        statement
+        for statement in role_statements[("endpoint.yml", "ExecutionRole")]
+        if "cloudwatch:DescribeAlarms" in _as_list(statement["Action"])
+    ]
+    assert len(grants) == 1
+    alarm_arn = "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:"
+    assert grants[0]["Resource"] == [
+        {"Fn::Sub": alarm_arn + "${ErrorAlarmName}"},
+        {"Fn::Sub": alarm_arn + "${LatencyAlarmName}"},
+    ]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def test_model_monitor_failures_reach_the_topic(templates):
