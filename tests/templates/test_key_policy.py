@@ -1,0 +1,63 @@
+"""The stack key admits the services that encrypt with it, each the way it calls KMS."""
+
+from typing import Any
+
+import pytest
+
+
+def _statements(templates: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    key = templates["foundation.yml"]["Resources"]["Key"]["Properties"]["KeyPolicy"]
+    return {statement["Sid"]: statement for statement in key["Statement"]}
+
+
+def _services(statement: dict[str, Any]) -> list[Any]:
+    service = statement["Principal"].get("Service", [])
+    return service if isinstance(service, list) else [service]
+
+
+def test_alarms_may_use_the_key_only_for_this_accounts_alarms(templates):
+    statement = _statements(templates)["AlarmPublishers"]
+    assert _services(statement) == ["cloudwatch.amazonaws.com"]
+    assert statement["Condition"]["StringEquals"] == {
+        "aws:SourceAccount": {"Ref": "AWS::AccountId"}
+    }
+    assert statement["Condition"]["ArnLike"] == {
+        "aws:SourceArn": {
+            "Fn::Sub": "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*"
+        }
+    }
+
+
+def test_eventbridge_grant_has_no_source_condition_its_request_would_lack(templates):
+    statements = _statements(templates)
+    events = [s for s in statements.values() if "events.amazonaws.com" in _services(s)]
+    assert len(events) == 1
+    assert _services(events[0]) == ["events.amazonaws.com"]
+    assert "Condition" not in events[0]
+    assert set(events[0]["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+
+
+def test_logs_use_is_bound_to_this_accounts_log_groups(templates):
+    statement = _statements(templates)["CloudWatchLogs"]
+    assert _services(statement) == [{"Fn::Sub": "logs.${AWS::Region}.${AWS::URLSuffix}"}]
+    context = statement["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+    assert context == {
+        "Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"
+    }
+
+
+@pytest.mark.parametrize("service", ["s3", "sagemaker", "lambda", "sns", "scheduler"])
+def test_account_roles_use_the_key_only_through_the_services_that_store_data(templates, service):
+    statement = _statements(templates)["AccountUseThroughServices"]
+    via = statement["Condition"]["StringEquals"]["kms:ViaService"]
+    assert {"Fn::Sub": f"{service}.${{AWS::Region}}.${{AWS::URLSuffix}}"} in via
+    # SageMaker creates grants for endpoint and processing volumes with the caller.
+    assert "kms:CreateGrant" in statement["Action"]
+
+
+def test_no_statement_hands_key_use_to_the_account_unconditionally(templates):
+    for sid, statement in _statements(templates).items():
+        actions = set(statement["Action"])
+        crypto = {a for a in actions if a.startswith(("kms:Decrypt", "kms:GenerateDataKey"))}
+        if crypto and "AWS" in statement["Principal"]:
+            assert "kms:ViaService" in statement["Condition"]["StringEquals"], sid
