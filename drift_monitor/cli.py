@@ -28,7 +28,7 @@ from drift_monitor.monitor import (
     profile_window,
 )
 from drift_monitor.profile import WindowProfile
-from drift_monitor.storage import Storage, StorageError
+from drift_monitor.storage import RETRY_CONFIG, Storage, StorageError
 from drift_monitor.window import Window, parse_time
 
 EXIT_USAGE = 2
@@ -121,8 +121,8 @@ def _publisher(args: argparse.Namespace) -> Publisher | None:
     if not args.publish:
         return None
     return Publisher(
-        cloudwatch=boto3.client("cloudwatch"),
-        events=boto3.client("events"),
+        cloudwatch=boto3.client("cloudwatch", config=RETRY_CONFIG),
+        events=boto3.client("events", config=RETRY_CONFIG),
         namespace=args.namespace,
         event_bus=args.event_bus,
     )

@@ -163,3 +163,85 @@ def test_clear_errors_exit_2(ws, capsys, monkeypatch, argv, message):
     err = capsys.readouterr().err
     assert err.startswith("driftgate-monitor: error:")
     assert message in err
+
+
+def test_s3_uris_end_to_end(ws, monkeypatch, capsys):
+    import boto3
+    from moto import mock_aws
+
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket="cli-bucket")
+        s3.upload_file(str(ws / "train.csv"), "cli-bucket", "train.csv")
+        for path in (ws / "capture").rglob("*.jsonl"):
+            s3.upload_file(
+                str(path),
+                "cli-bucket",
+                "capture/ep/AllTraffic/" + str(path.relative_to(ws / "capture")),
+            )
+        assert (
+            main(
+                [
+                    "baseline",
+                    "--input",
+                    "s3://cli-bucket/train.csv",
+                    "--output-dir",
+                    "s3://cli-bucket/base",
+                ]
+            )
+            == 0
+        )
+        code = main(
+            [
+                "run",
+                "--capture",
+                "s3://cli-bucket/capture/ep/AllTraffic",
+                "--baseline-statistics",
+                "s3://cli-bucket/base/statistics.json",
+                "--baseline-constraints",
+                "s3://cli-bucket/base/constraints.json",
+                "--output",
+                "s3://cli-bucket/out",
+                "--start",
+                "2026-11-23T15:00:00Z",
+                "--end",
+                "2026-11-23T16:00:00Z",
+                "--endpoint",
+                "ep",
+                "--schedule",
+                "sched",
+                "--publish",
+            ]
+        )
+        assert code == 0
+        keys = {
+            o["Key"] for o in s3.list_objects_v2(Bucket="cli-bucket", Prefix="out/")["Contents"]
+        }
+        assert "out/constraint_violations.json" in keys
+        metrics = boto3.client("cloudwatch").list_metrics(
+            Namespace="driftgate/Endpoints/data-metrics"
+        )
+        assert any(m["MetricName"] == "feature_baseline_drift__c0" for m in metrics["Metrics"])
+        assert (
+            main(
+                [
+                    "run",
+                    "--capture",
+                    "s3://cli-bucket/capture",
+                    "--baseline-statistics",
+                    "s3://cli-bucket/nope.json",
+                    "--baseline-constraints",
+                    "s3://cli-bucket/base/constraints.json",
+                    "--output",
+                    "o",
+                ]
+            )
+            == 2
+        )
+        assert "no such object: s3://cli-bucket/nope.json" in capsys.readouterr().err
