@@ -387,6 +387,23 @@ def test_update_with_new_nonce_resolves_the_newer_version(responses, session):
     assert response["Data"]["ModelPackageVersion"] == "2"
 
 
+def test_new_nonce_without_a_newer_version_keeps_the_physical_id(responses, session):
+    # Same id: CloudFormation sees no replacement, so nothing downstream is rebuilt.
+    register("Approved")
+    register("PendingManualApproval")
+
+    run(
+        "Update",
+        props(Nonce="exec-2"),
+        physical_id=arn(1),
+        old_properties=props(Nonce="exec-1"),
+    )
+
+    response = only(responses)
+    assert (response["Status"], response["PhysicalResourceId"]) == ("SUCCESS", arn(1))
+    assert response["Data"]["ModelPackageVersion"] == "1"
+
+
 def test_failed_update_keeps_the_old_physical_id(responses, session):
     register("Approved")
     register("Rejected")
