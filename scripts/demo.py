@@ -23,6 +23,7 @@ if str(ROOT) not in sys.path:  # run as a script: make the repository importable
 
 from scripts.emulator import Emulator, scenario, traffic  # noqa: E402
 from scripts.emulator.inventory import difference, inventory  # noqa: E402
+from scripts.emulator.patches import placeholders  # noqa: E402
 
 DIST = ROOT / "build" / "dist"
 WINDOW_ROWS = 2_000
@@ -63,6 +64,8 @@ def show_stack(
         1:
     ]:
         say(f"{'  ' * depth}{logical_id:<14} {status:<16} {name}")
+    kinds = sorted({kind.split("::", 1)[1] for kind, _ in placeholders.created})
+    say(f"not emulated by moto, stand-ins only (template tests cover them): {', '.join(kinds)}")
     outputs = scenario.outputs(stack)
     for key in (
         "EndpointName",

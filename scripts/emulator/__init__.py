@@ -2,6 +2,6 @@
 smallest patches that let CloudFormation custom resources run their real handlers."""
 
 from scripts.emulator.failures import ResourceFailed
-from scripts.emulator.server import Emulator, template_as_json
+from scripts.emulator.server import Emulator
 
-__all__ = ["Emulator", "ResourceFailed", "template_as_json"]
+__all__ = ["Emulator", "ResourceFailed"]

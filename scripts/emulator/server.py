@@ -3,7 +3,6 @@ CloudFormation custom resources and Lambda functions run their real code."""
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import socket
@@ -13,7 +12,6 @@ from types import TracebackType
 from typing import Any
 
 import boto3
-from cfnlint.decode import decode_str
 from moto.core.base_backend import BackendDict
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
@@ -34,15 +32,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def template_as_json(text: str) -> str:
-    """YAML template -> JSON. moto misparses short-form ``!Condition`` in YAML; cfn-lint's
-    decoder reads every short form, and JSON is a template CloudFormation accepts as is."""
-    template, errors = decode_str(text)
-    if errors or template is None:
-        raise ValueError(f"template does not parse: {errors}")
-    return json.dumps(template, indent=1)
 
 
 class Emulator:
@@ -99,7 +88,7 @@ class Emulator:
         self, bucket: str, prefix: str, dist_dir: Path, region: str | None = None
     ) -> int:
         """Upload ``dist_dir`` (``templates/``, ``functions/``) under ``prefix`` in ``bucket``,
-        creating the bucket in ``region``; templates go up as JSON. Returns the file count."""
+        creating the bucket in ``region``. Returns the file count."""
         region = region or self.regions[0]
         s3 = self.client("s3", region)
         existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
@@ -113,10 +102,7 @@ class Emulator:
             if not path.is_file():
                 continue
             key = prefix + path.relative_to(dist_dir).as_posix()
-            body = path.read_bytes()
-            if path.suffix in {".yml", ".yaml"}:
-                body = template_as_json(body.decode()).encode()
-            s3.put_object(Bucket=bucket, Key=key, Body=body)
+            s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes())
             count += 1
         return count
 

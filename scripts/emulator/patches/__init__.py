@@ -10,10 +10,12 @@ from scripts.emulator.patches import (
     lambda_invoke,
     language_extensions,
     nested_stacks,
+    placeholders,
     sagemaker_names,
     stack_exports,
     stack_failures,
     update_propagation,
+    yaml_templates,
 )
 
 _applied = False
@@ -36,6 +38,8 @@ def apply_all() -> None:
         stack_exports,
         sagemaker_names,
         kms_key_policy,
+        yaml_templates,
+        placeholders,
     ):
         patch.apply()
     _applied = True

@@ -116,7 +116,16 @@ def apply() -> None:
             return None
         return original_outputs(self)
 
+    original_resources = Stack.stack_resources.fget  # type: ignore[attr-defined]
+
+    def stack_resources(self: Stack) -> Any:
+        # Same lazy-map trap: listing a rolled-back stack's resources would re-create them.
+        if self.status.startswith("ROLLBACK") or self.status.startswith("DELETE"):
+            return []
+        return original_resources(self)
+
     parsing.parse_and_create_resource = parse_and_create_resource
     Stack.outputs = property(outputs)  # type: ignore[method-assign,assignment]
+    Stack.stack_resources = property(stack_resources)  # type: ignore[method-assign,assignment]
     Stack.create_resources = create_resources  # type: ignore[method-assign]
     Stack.create_from_cloudformation_json = classmethod(nested_create)  # type: ignore[assignment,method-assign]
