@@ -131,6 +131,8 @@ def resolve(client: Any, request: PackageRequest, location: FunctionLocation) ->
     statistics_uri, constraints_uri = baseline_uris(package, request.group_name)
     for uri in (statistics_uri, constraints_uri):
         check_in_bucket(uri, request.artifacts_bucket, arn)
+    for uri in model_data_uris(package):
+        check_model_data_in_bucket(uri, request.artifacts_bucket)
     return ResolvedPackage(
         arn=str(package.get("ModelPackageArn", arn)),
         version=int(package["ModelPackageVersion"]),
@@ -273,4 +275,25 @@ def check_in_bucket(uri: str, bucket: str, arn: str) -> None:
         raise CustomResourceError(
             f"baseline {shorten(uri, 90)} is outside ArtifactsBucketName {bucket}, the only "
             "bucket the stack can read; store baselines there"
+        )
+
+
+def model_data_uris(package: Mapping[str, Any]) -> list[str]:
+    """S3 model artifacts of the package's containers (none when baked into the image)."""
+    uris = []
+    for container in (package.get("InferenceSpecification") or {}).get("Containers") or []:
+        source = (container.get("ModelDataSource") or {}).get("S3DataSource") or {}
+        uri = container.get("ModelDataUrl") or source.get("S3Uri")
+        if uri:
+            uris.append(str(uri))
+    return uris
+
+
+def check_model_data_in_bucket(uri: str, bucket: str) -> None:
+    """The endpoint's execution role reads only ArtifactsBucketName: fail here, in words,
+    rather than later in CreateModel or at endpoint start-up."""
+    if is_s3_uri(uri) and parse_s3_uri(uri).bucket != bucket:
+        raise CustomResourceError(
+            f"model data {shorten(uri, 90)} is outside ArtifactsBucketName {bucket}, the only "
+            "bucket the endpoint's role can read; register the model from that bucket"
         )

@@ -58,6 +58,7 @@ def quality(prefix: str) -> dict[str, Any]:
 def register(status: str, *, group: str = GROUP, **extra: Any) -> str:
     """Register the next version of `group` (created on first use) with `status`."""
     client = boto3.client("sagemaker", region_name=REGION)
+    inference = extra.pop("InferenceSpecification", INFERENCE)
     groups = client.list_model_package_groups()["ModelPackageGroupSummaryList"]
     if group not in {g["ModelPackageGroupName"] for g in groups}:
         client.create_model_package_group(ModelPackageGroupName=group)
@@ -70,7 +71,7 @@ def register(status: str, *, group: str = GROUP, **extra: Any) -> str:
         client.create_model_package(
             ModelPackageGroupName=group,
             ModelApprovalStatus=status,
-            InferenceSpecification=INFERENCE,
+            InferenceSpecification=inference,
             **extra,
         )["ModelPackageArn"]
     )
@@ -365,6 +366,49 @@ def test_baseline_outside_artifacts_bucket_fails(responses, session):
         "baseline s3://someone-elses-bucket/b/statistics.json is outside ArtifactsBucketName "
         f"{BUCKET}, the only bucket the stack can read; store baselines there"
     )
+
+
+def with_model_data(uri: str) -> dict[str, Any]:
+    return {"Containers": [{**INFERENCE["Containers"][0], "ModelDataUrl": uri}]} | {
+        k: v for k, v in INFERENCE.items() if k != "Containers"
+    }
+
+
+def test_model_data_outside_artifacts_bucket_fails(responses, session):
+    register(
+        "Approved",
+        InferenceSpecification=with_model_data("s3://someone-elses-bucket/m/model.tar.gz"),
+    )
+
+    run("Create", props())
+
+    assert failed_reason(responses) == (
+        "model data s3://someone-elses-bucket/m/model.tar.gz is outside ArtifactsBucketName "
+        f"{BUCKET}, the only bucket the endpoint's role can read; register the model from "
+        "that bucket"
+    )
+
+
+def test_model_data_in_artifacts_bucket_is_accepted(responses, session):
+    register("Approved", InferenceSpecification=with_model_data(f"s3://{BUCKET}/m/model.tar.gz"))
+
+    run("Create", props())
+
+    assert only(responses)["Status"] == "SUCCESS"
+
+
+def test_model_data_uris_read_both_container_forms():
+    package = {
+        "InferenceSpecification": {
+            "Containers": [
+                {"Image": "i", "ModelDataUrl": "s3://a/model.tar.gz"},
+                {"Image": "i", "ModelDataSource": {"S3DataSource": {"S3Uri": "s3://b/model/"}}},
+                {"Image": "i"},
+            ]
+        }
+    }
+    assert package_lookup.model_data_uris(package) == ["s3://a/model.tar.gz", "s3://b/model/"]
+    assert package_lookup.model_data_uris({}) == []
 
 
 # --- Update and Delete ---------------------------------------------------------------
