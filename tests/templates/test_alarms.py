@@ -227,3 +227,32 @@ def test_expanded_observability_lints_clean():
     assert marker in text
     with_features = text.replace(marker, marker + "    Default: age,credit-score,_c3\n")
     assert lint(with_features, regions=["us-east-1", "eu-west-1", "ap-southeast-2"]) == []
+
+
+# ---------------------------------------------------------------------------------
+# PutMetricAlarm limits: Period x EvaluationPeriods at most 1 day for periods under an
+# hour, 7 days otherwise; a breach of them fails the stack at deploy time.
+
+
+def _period(template: dict[str, Any], value: Any, schedule: str) -> int:
+    if isinstance(value, dict) and "Fn::FindInMap" in value:
+        mapping, key, attribute = value["Fn::FindInMap"]
+        assert key == {"Ref": "MonitoringSchedule"}
+        return int(template["Mappings"][mapping][schedule][attribute])
+    return int(value)
+
+
+@pytest.mark.parametrize("schedule", ["hourly", "daily", "every-15-minutes"])
+def test_every_alarm_fits_the_evaluation_range_limit(templates, schedule):
+    checked = 0
+    for name, logical_id, props in _alarms(templates):
+        periods = [props["Period"]] if "Period" in props else []
+        periods += [
+            m["MetricStat"]["Period"] for m in props.get("Metrics", []) if "MetricStat" in m
+        ]
+        for raw in periods:
+            period = _period(templates[name], raw, schedule)
+            limit = 86_400 if period < 3600 else 604_800
+            assert period * props["EvaluationPeriods"] <= limit, f"{name}:{logical_id}"
+            checked += 1
+    assert checked
