@@ -5,8 +5,6 @@ second one on an empty model group. The tests share one emulator and run in file
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,7 +16,6 @@ from scripts.emulator import Emulator, scenario, traffic
 from scripts.emulator.inventory import difference, inventory
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
 SETUP = scenario.Setup(stack="e2e-root")
 
 
@@ -30,13 +27,7 @@ class Story:
 
 
 @pytest.fixture(scope="module")
-def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
-    dist = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "package.py"), "--out", str(dist)],
-        check=True,
-        capture_output=True,
-    )
+def story(dist: Path) -> Iterator[Story]:
     with Emulator(regions=[SETUP.region]) as emu:
         before = inventory(emu, SETUP.region)
         emu.upload_dist(SETUP.hosting_bucket, SETUP.key_prefix, dist, SETUP.region)

@@ -1,0 +1,64 @@
+"""taskcat as a real client of the templates: its Python API creates and deletes the root
+stack (test direct-builtin of .taskcat.yml) in two regions of the emulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from scripts.emulator import Emulator, scenario
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+TASKCAT_PYTHON = ROOT / ".venv-taskcat" / "bin" / "python"
+REGIONS = ["us-east-1", "eu-west-1"]
+
+
+def project_root(dist: Path, tmp: Path) -> Path:
+    """build/dist's layout plus .taskcat.yml: what scripts/taskcat.sh runs taskcat on."""
+    shutil.copytree(dist, tmp)
+    shutil.copy(ROOT / ".taskcat.yml", tmp / ".taskcat.yml")
+    return tmp
+
+
+def test_taskcat_creates_and_deletes_the_root_stack_in_two_regions(dist, tmp_path):
+    assert TASKCAT_PYTHON.exists(), "create .venv-taskcat first: make .venv-taskcat/.installed"
+    root = project_root(dist, tmp_path / "project")
+    with Emulator(regions=REGIONS) as emu:
+        # What .taskcat.yml asks a real account for: the artifacts bucket, and in every
+        # region a model group with an approved package whose baselines live there.
+        for region in REGIONS:
+            setup = scenario.Setup(
+                region=region, group="driftgate-taskcat",
+                artifacts_bucket="driftgate-taskcat-artifacts",
+            )  # fmt: skip
+            if region == REGIONS[0]:
+                scenario.create_artifacts_bucket(emu, setup)
+            scenario.create_registry(emu, setup, ["Approved"])
+        environment = {
+            key: value for key, value in os.environ.items() if not key.startswith("PYTHON")
+        }
+        completed = subprocess.run(
+            [str(TASKCAT_PYTHON), str(Path(__file__).parent / "taskcat_driver.py"),
+             str(root), "direct-builtin", ",".join(REGIONS)],
+            capture_output=True, text=True, env=environment, timeout=300,
+        )  # fmt: skip
+        assert completed.returncode == 0, completed.stderr[-3000:]
+        result = json.loads(completed.stdout.strip().splitlines()[-1])
+
+        assert sorted(s["region"] for s in result["created"]) == sorted(REGIONS)
+        assert {s["status"] for s in result["created"]} == {"CREATE_COMPLETE"}
+        assert set(result["after_cleanup"].values()) == {"DELETE_COMPLETE"}
+        for region in REGIONS:
+            cfn = emu.client("cloudformation", region)
+            live = [
+                s["StackName"]
+                for s in cfn.list_stacks()["StackSummaries"]
+                if s["StackStatus"] != "DELETE_COMPLETE"
+            ]
+            assert live == []
