@@ -108,6 +108,20 @@ def taskcat_regions(config: dict) -> set[str]:
 def test_cfn_lint_regions_match_taskcat():
     lint_regions = set(yaml.safe_load((ROOT / ".cfnlintrc").read_text())["regions"])
     assert lint_regions
-    taskcat = ROOT / ".taskcat.yml"
-    if taskcat.exists():  # written in parallel by the release part; compare once it lands
-        assert taskcat_regions(yaml.safe_load(taskcat.read_text())) == lint_regions
+    taskcat = yaml.safe_load((ROOT / ".taskcat.yml").read_text())
+    assert taskcat_regions(taskcat) == lint_regions
+
+
+def test_taskcat_parameters_are_root_parameters_the_console_would_accept(root_template, violation):
+    taskcat = yaml.safe_load((ROOT / ".taskcat.yml").read_text())
+    spec = root_template["Parameters"]
+    common = taskcat.get("project", {}).get("parameters", {})
+    for name, test in taskcat["tests"].items():
+        assert test["template"] == "templates/pipeline.yml", name
+        values = {**common, **test.get("parameters", {})}
+        for key, value in values.items():
+            assert key in spec, f"{name}: {key} is not a parameter of pipeline.yml"
+            if not str(value).startswith("$["):  # taskcat fills these in per run
+                assert violation(spec[key], str(value)) is None, f"{name}: {key}={value}"
+        required = {key for key, body in spec.items() if "Default" not in body}
+        assert required <= set(values), f"{name} misses {sorted(required - set(values))}"
