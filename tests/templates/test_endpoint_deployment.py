@@ -12,7 +12,8 @@ def _endpoint(templates: dict[str, dict[str, Any]]) -> dict[str, Any]:
 def _routing(templates: dict[str, dict[str, Any]], instance_count: int) -> dict[str, Any]:
     """TrafficRoutingConfiguration as deployed for `instance_count` instances."""
     condition = templates["endpoint.yml"]["Conditions"]["SingleInstance"]
-    assert condition == {"Fn::Equals": [{"Ref": "InstanceCount"}, 1]}
+    # Parameter values reach conditions as strings.
+    assert condition == {"Fn::Equals": [{"Ref": "InstanceCount"}, "1"]}
     policy = _endpoint(templates)["DeploymentConfig"]["BlueGreenUpdatePolicy"]
     name, single, several = policy["TrafficRoutingConfiguration"]["Fn::If"]
     assert name == "SingleInstance"
