@@ -1,0 +1,157 @@
+"""The emulator's parts without a server: Fn::ForEach expansion, dependency order, the
+in-process runtime's isolation, placeholders."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import json
+import zipfile
+from pathlib import Path
+
+import numpy
+import pytest
+
+from scripts.emulator import dependencies, runtime
+from scripts.emulator.patches import language_extensions
+from scripts.emulator.patches.placeholders import Placeholder
+
+pytestmark = pytest.mark.e2e
+
+FOREACH_TEMPLATE = {
+    "Transform": "AWS::LanguageExtensions",
+    "Parameters": {"FeatureNames": {"Type": "CommaDelimitedList", "Default": "a"}},
+    "Resources": {
+        "Topic": {"Type": "AWS::SNS::Topic"},
+        "Fn::ForEach::Alarms": [
+            "Feature",
+            {"Ref": "FeatureNames"},
+            {
+                "Alarm&{Feature}": {
+                    "Type": "AWS::CloudWatch::Alarm",
+                    "Properties": {
+                        "AlarmName": {"Fn::Sub": "drift-${Feature}"},
+                        "MetricName": {"Fn::Sub": "feature_baseline_drift_${Feature}"},
+                        "Dimensions": [{"Name": "Feature", "Value": {"Ref": "Feature"}}],
+                    },
+                }
+            },
+        ],
+    },
+}
+
+
+def test_foreach_expands_over_the_actual_parameter_value():
+    expanded = language_extensions.expand(FOREACH_TEMPLATE, {"FeatureNames": "num_01,cat_02"})
+
+    assert "Transform" not in expanded
+    assert sorted(expanded["Resources"]) == ["Alarmcat02", "Alarmnum01", "Topic"]
+    alarm = expanded["Resources"]["Alarmnum01"]["Properties"]
+    assert alarm["AlarmName"] == {"Fn::Sub": "drift-num_01"}
+    assert alarm["MetricName"] == {"Fn::Sub": "feature_baseline_drift_num_01"}
+    assert alarm["Dimensions"] == [{"Name": "Feature", "Value": "num_01"}]
+
+
+def test_foreach_uses_the_default_and_leaves_other_templates_alone():
+    assert sorted(language_extensions.expand(FOREACH_TEMPLATE, {})["Resources"]) == [
+        "Alarma",
+        "Topic",
+    ]
+    plain = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}
+    assert language_extensions.expand(plain, {}) is plain
+
+
+def test_dependency_order_puts_users_after_what_they_use():
+    resources = {
+        "Endpoint": {"Properties": {"Config": {"Fn::GetAtt": ["Config", "Name"]}}},
+        "Config": {"Properties": {"Model": {"Ref": "Model"}}},
+        "Model": {"Properties": {"Package": {"Fn::Sub": "${Package.Arn}"}}},
+        "Package": {"Properties": {"Token": {"Fn::GetAtt": "Function.Arn"}}},
+        "Function": {"DependsOn": "Role"},
+        "Role": {},
+    }
+    order = dependencies.ordered(set(resources), dependencies.uses(resources))
+
+    assert order == ["Role", "Function", "Package", "Model", "Config", "Endpoint"]
+
+
+def test_placeholder_answers_ref_with_the_templates_name_and_an_arn():
+    alarm = Placeholder.create_from_cloudformation_json(
+        "stack-Alarm-X", {"Properties": {"AlarmName": "demo-errors"}}, "123456789012",
+        "eu-west-1", ResourceType="AWS::CloudWatch::Alarm",
+    )  # fmt: skip
+    unnamed = Placeholder.create_from_cloudformation_json(
+        "stack-Policy-Y", {"Properties": {}}, "123456789012", "eu-west-1",
+        ResourceType="AWS::S3::BucketPolicy",
+    )  # fmt: skip
+
+    assert alarm.physical_resource_id == "demo-errors"
+    assert alarm.get_cfn_attribute("Arn") == (
+        "arn:aws:cloudwatch:eu-west-1:123456789012:alarm/demo-errors"
+    )
+    assert unnamed.physical_resource_id == "stack-Policy-Y"
+
+
+def lambda_zip(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+def invoke(code: bytes, handler: str, environment: dict[str, str] | None = None):
+    folder = runtime.unpack(code, f"test-{hash(code)}")
+    context = runtime.LambdaContext(
+        "fn", "arn:aws:lambda:us-east-1:123456789012:function:fn", 128, 3
+    )
+    return runtime.run_handler(folder, handler, {"x": 1}, context, environment or {})
+
+
+def test_the_hosts_numpy_is_used_not_the_one_in_the_zip():
+    # The drift monitor zip carries numpy for Linux x86_64 / CPython 3.13.
+    code = lambda_zip({
+        "numpy/__init__.py": "raise ImportError('the zip numpy was imported')",
+        "app.py": "import numpy\ndef handler(event, context):\n    return numpy.__file__\n",
+    })  # fmt: skip
+
+    result = invoke(code, "app.handler")
+
+    assert not result.errored, result.payload
+    assert json.loads(result.payload) == numpy.__file__
+    assert Path(numpy.__file__).parts[-2] == "numpy"
+
+
+def test_handler_sees_its_environment_and_the_process_gets_it_back(monkeypatch):
+    monkeypatch.setenv("DRIFTGATE_PROBE", "host")
+    code = lambda_zip({
+        "app.py": "import os\ndef handler(event, context):\n"
+        "    return [os.environ['DRIFTGATE_PROBE'], event['x'], context.function_name]\n",
+    })  # fmt: skip
+
+    result = invoke(code, "app.handler", {"DRIFTGATE_PROBE": "function"})
+
+    assert json.loads(result.payload) == ["function", 1, "fn"]
+    assert os.environ["DRIFTGATE_PROBE"] == "host"
+
+
+def test_handler_errors_come_back_as_lambda_function_errors():
+    code = lambda_zip(
+        {"app.py": "def handler(event, context):\n    raise KeyError('window_end')\n"}
+    )
+
+    result = invoke(code, "app.handler")
+
+    assert result.errored
+    failure = json.loads(result.payload)
+    assert (failure["errorType"], failure["errorMessage"]) == ("KeyError", "'window_end'")
+
+
+def test_two_zips_with_the_same_module_name_do_not_see_each_other():
+    first = lambda_zip({"handler.py": "def handler(e, c):\n    return 'first'\n"})
+    second = lambda_zip({"handler.py": "def handler(e, c):\n    return 'second'\n"})
+
+    assert json.loads(invoke(first, "handler.handler").payload) == "first"
+    assert json.loads(invoke(second, "handler.handler").payload) == "second"
+    assert json.loads(invoke(first, "handler.handler").payload) == "first"
