@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -102,7 +102,7 @@ def lambda_zip(files: dict[str, str]) -> bytes:
 
 
 def invoke(code: bytes, handler: str, environment: dict[str, str] | None = None):
-    folder = runtime.unpack(code, f"test-{hash(code)}")
+    folder = runtime.unpack(code, f"test-{hashlib.sha256(code).hexdigest()}")
     context = runtime.LambdaContext(
         "fn", "arn:aws:lambda:us-east-1:123456789012:function:fn", 128, 3
     )
