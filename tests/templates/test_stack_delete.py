@@ -1,0 +1,53 @@
+"""Deleting the stack leaves only what is retained on purpose: the data bucket and the
+key that can still read it."""
+
+from collections.abc import Iterator
+from typing import Any
+
+RETAINED = {("foundation.yml", "DataBucket"), ("foundation.yml", "Key")}
+
+
+def _resources(
+    templates: dict[str, dict[str, Any]],
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for name, template in templates.items():
+        for logical_id, resource in template.get("Resources", {}).items():
+            if logical_id.startswith("Fn::ForEach::"):
+                for fragment_id, fragment in resource[2].items():
+                    yield name, fragment_id, fragment
+            else:
+                yield name, logical_id, resource
+
+
+def test_only_the_data_bucket_and_its_key_are_retained(templates):
+    retained = {
+        (name, logical_id)
+        for name, logical_id, resource in _resources(templates)
+        if "Retain" in (resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy"))
+        or resource.get("DeletionPolicy") == "RetainExceptOnCreate"
+    }
+    assert retained == RETAINED
+
+
+def test_retained_resources_keep_both_policies(templates):
+    for name, logical_id in RETAINED:
+        resource = templates[name]["Resources"][logical_id]
+        assert resource["DeletionPolicy"] == "Retain"
+        assert resource["UpdateReplacePolicy"] == "Retain"
+
+
+def test_no_resource_creates_log_groups_outside_the_stack(role_statements):
+    # A role that may create log groups leaves them behind (unencrypted, never expiring).
+    # Model Monitor's processing jobs write to SageMaker's account-wide group, which the
+    # stack cannot own; that role is the one exception.
+    creators = {
+        key
+        for key, statements in role_statements.items()
+        for statement in statements
+        if "logs:CreateLogGroup" in _as_list(statement["Action"])
+    }
+    assert creators <= {("monitoring.yml", "ModelMonitorRole")}
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
