@@ -51,9 +51,10 @@ class NumericAccumulator:
             return
         self.present += int(values.size)
         self.integral += int(np.count_nonzero(values == np.floor(values)))
-        self.total.add(float(values.sum()))
         # Not np.dot: BLAS threads make it orders of magnitude slower on a busy host.
-        self.total_sq.add(float(np.sum(values * values)))
+        with np.errstate(over="ignore"):  # overflow is tracked by ExactSum
+            self.total.add(float(values.sum()))
+            self.total_sq.add(float(np.sum(values * values)))
         # Sorting once, then locating the few edges, is far cheaper than locating every
         # value among the edges; it gives min and max for free.
         ordered = np.sort(values)

@@ -20,6 +20,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from drift_monitor.columns import parse_csv_block
 from drift_monitor.profile import WindowProfile
 
@@ -265,4 +267,18 @@ class CaptureParser:
                 self.profile.update_columns([tokens[j :: self.width] for j in range(self.width)])
         if self.value_rows:
             rows, self.value_rows = self.value_rows, []
-            self.profile.update_columns([list(col) for col in zip(*rows, strict=True)])
+            matrix = _numeric_rows(rows, self.width) if self.profile.all_numeric else None
+            if matrix is not None:
+                self.profile.update_matrix(matrix)
+            else:
+                self.profile.update_columns([list(col) for col in zip(*rows, strict=True)])
+
+
+def _numeric_rows(rows: list[list[Any]], width: int) -> np.ndarray | None:
+    """JSON rows as a float matrix in one call (null becomes NaN, i.e. missing), or None
+    when a value is not a number, so that the column path can count it."""
+    try:
+        matrix = np.array(rows, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    return matrix if matrix.shape == (len(rows), width) else None

@@ -46,6 +46,9 @@ class Evaluation:
 
 
 def _round(x: float) -> float:
+    # JSON has no infinities: a sum past the float range is written as the largest float.
+    if not np.isfinite(x):
+        return 0.0 if np.isnan(x) else float(np.copysign(np.finfo(np.float64).max, x))
     return float(f"{x:.12g}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,7 +35,8 @@ def feature_metrics(features: Sequence[FeatureResult]) -> list[dict[str, Any]]:
     (completeness) and ``feature_baseline_drift_<f>`` (the distance, when computed)."""
     data: list[dict[str, Any]] = []
     for f in features:
-        if f.inferred_type in ("Integral", "Fractional") and f.present:
+        finite = all(math.isfinite(v) for v in (f.sum, f.minimum, f.maximum))
+        if f.inferred_type in ("Integral", "Fractional") and f.present and finite:
             data.append(
                 {
                     "MetricName": f"feature_data_{f.name}",

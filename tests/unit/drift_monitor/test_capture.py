@@ -167,3 +167,13 @@ def test_bulk_numeric_parse_equals_column_by_column(baseline, monkeypatch):
     by_column = parse(baseline, lines)
     assert bulk.to_dict() == by_column.to_dict()
     assert bulk.features[1].missing == 1  # inf is not a usable value
+
+
+def test_bulk_json_rows_equal_column_by_column(baseline, monkeypatch):
+    rows = [[1.5, None, 3], [2, 20, "4.5"], [True, 1e300, 0.5]]
+    lines = [record(block(json.dumps(rows), "application/json", "JSON"))]
+    bulk = parse(baseline, lines)
+    monkeypatch.setattr("drift_monitor.capture._numeric_rows", lambda rows, width: None)
+    by_column = parse(baseline, lines)
+    assert bulk.to_dict() == by_column.to_dict()
+    assert bulk.features[1].missing == 1

@@ -134,3 +134,16 @@ def test_exact_sum_canonical_form_does_not_depend_on_order():
     assert forward.canonical() == backward.canonical()
     assert math.fsum(forward.canonical()) == math.fsum(values)
     assert ExactSum().canonical() == []
+
+
+def test_sums_past_the_float_range_stay_valid_json():
+    import json
+
+    base = baseline_of(["a"], [[0.0, 1.0, 2.0]])
+    profile = WindowProfile.for_baseline(base)
+    profile.update_columns([["1e300", "1e300", "-5"]])
+    profile.update_columns([["1.7e308", "1.7e308"]])
+    state = json.loads(json.dumps(profile.to_dict(), allow_nan=True))
+    assert WindowProfile.from_dict(state, base).features[0].total_sq.value == math.inf
+    text = json.dumps(window_statistics(base, profile), allow_nan=False)
+    assert '"max": 1.7e+308' in text
