@@ -41,7 +41,12 @@ class Steps:
         self.number += 1
         print(f"\n{self.number:>2}. {title}", flush=True)
         began = time.monotonic()
-        result = action()
+        try:
+            result = action()
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as error:  # one clear line instead of a traceback
+            raise SystemExit(f"demo failed at step {self.number} ({title}): {error}") from error
         print(f"    ({time.monotonic() - began:.1f} s)", flush=True)
         return result
 

@@ -16,7 +16,7 @@ from moto.core.base_backend import BackendDict
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from scripts.emulator import config
-from scripts.emulator.patches import apply_all
+from scripts.emulator.patches import apply_all, restore_all
 
 ACCOUNT_ID = "123456789012"
 # Fake credentials: the emulator accepts any; real ones must never reach it.
@@ -59,7 +59,11 @@ class Emulator:
         # the template tests cover those, the demo says so once.
         logging.getLogger("moto").setLevel(logging.ERROR)
         warnings.filterwarnings("ignore", message="Tried to parse", category=UserWarning)
-        self._server.start()
+        try:
+            self._server.start()
+        except BaseException:
+            restore_all()
+            raise
         return self
 
     def __exit__(
@@ -70,6 +74,7 @@ class Emulator:
     ) -> None:
         self._server.stop()
         BackendDict.reset()
+        restore_all()
         os.environ.clear()
         os.environ.update(self._saved_environment)
 

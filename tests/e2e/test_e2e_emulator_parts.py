@@ -155,3 +155,23 @@ def test_two_zips_with_the_same_module_name_do_not_see_each_other():
     assert json.loads(invoke(first, "handler.handler").payload) == "first"
     assert json.loads(invoke(second, "handler.handler").payload) == "second"
     assert json.loads(invoke(first, "handler.handler").payload) == "first"
+
+
+def test_moto_and_crhelper_are_themselves_again_after_the_emulator_stops():
+    from http.client import HTTPSConnection
+
+    import crhelper.utils
+    from moto.awslambda.models import LambdaFunction
+    from moto.cloudformation.custom_model import CustomModel
+    from moto.cloudformation.models import Stack
+
+    from scripts.emulator import Emulator
+
+    originals = (Stack.__dict__["parse_template"], LambdaFunction._invoke_lambda)
+    with Emulator():
+        assert crhelper.utils.HTTPSConnection is not HTTPSConnection
+        assert "update_from_cloudformation_json" in CustomModel.__dict__
+
+    assert (Stack.__dict__["parse_template"], LambdaFunction._invoke_lambda) == originals
+    assert crhelper.utils.HTTPSConnection is HTTPSConnection
+    assert "update_from_cloudformation_json" not in CustomModel.__dict__

@@ -14,6 +14,7 @@ from scripts.emulator.patches import (
     sagemaker_names,
     stack_exports,
     stack_failures,
+    swap,
     update_propagation,
     yaml_templates,
 )
@@ -22,10 +23,10 @@ _applied = False
 
 
 def apply_all() -> None:
-    """Apply every patch once per process (they read the endpoint from emulator.config)."""
+    """Apply every patch (they read the endpoint from emulator.config at call time)."""
     global _applied
     if _applied:
-        return
+        raise RuntimeError("an Emulator is already running in this process")
     for patch in (
         lambda_invoke,
         crhelper_http,
@@ -43,3 +44,10 @@ def apply_all() -> None:
     ):
         patch.apply()
     _applied = True
+
+
+def restore_all() -> None:
+    """Put moto and crhelper back as they were."""
+    global _applied
+    swap.restore_all()
+    _applied = False

@@ -11,6 +11,8 @@ from typing import Any
 import crhelper.resource_helper
 import crhelper.utils
 
+from scripts.emulator.patches import swap
+
 LOOPBACK = ("127.0.0.1", "localhost")
 
 
@@ -22,5 +24,7 @@ def connection(host: str, **kwargs: Any) -> HTTPConnection:
 
 
 def apply() -> None:
-    crhelper.utils.HTTPSConnection = connection  # type: ignore[assignment,misc]
-    crhelper.resource_helper.CfnResource._wait_for_cwlogs = lambda self, sleep=None: None  # type: ignore[method-assign]
+    swap.replace(crhelper.utils, "HTTPSConnection", connection)
+    swap.replace(
+        crhelper.resource_helper.CfnResource, "_wait_for_cwlogs", lambda self, sleep=None: None
+    )

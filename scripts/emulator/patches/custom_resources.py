@@ -27,7 +27,7 @@ from moto.cloudformation.responses import CloudFormationResponse
 
 from scripts.emulator import config
 from scripts.emulator.failures import ResourceFailed
-from scripts.emulator.patches import lambda_invoke
+from scripts.emulator.patches import lambda_invoke, swap
 
 _responses: dict[str, dict[str, Any]] = {}
 _responses_lock = threading.Lock()
@@ -175,7 +175,7 @@ def apply() -> None:
         record_response(self.body)
         return 200, {"status": 200}, "{}"
 
-    CustomModel.create_from_cloudformation_json = classmethod(create)  # type: ignore[assignment,method-assign]
-    CustomModel.update_from_cloudformation_json = classmethod(update)  # type: ignore[assignment,method-assign]
-    CustomModel.delete = delete  # type: ignore[attr-defined]
-    CloudFormationResponse.process_cfn_response = process_cfn_response  # type: ignore[method-assign]
+    swap.replace(CustomModel, "create_from_cloudformation_json", classmethod(create))
+    swap.replace(CustomModel, "update_from_cloudformation_json", classmethod(update))
+    swap.replace(CustomModel, "delete", delete)
+    swap.replace(CloudFormationResponse, "process_cfn_response", process_cfn_response)

@@ -12,6 +12,7 @@ from moto.cloudformation.models import Stack
 from moto.cloudformation.parsing import ResourceMap
 
 from scripts.emulator import dependencies
+from scripts.emulator.patches import swap
 
 
 def delete_resources(resource_map: ResourceMap) -> None:
@@ -39,5 +40,5 @@ def apply() -> None:
         self._add_stack_event("DELETE_COMPLETE")
         self.status = "DELETE_COMPLETE"
 
-    ResourceMap.delete = delete_resources  # type: ignore[method-assign]
-    Stack.delete = delete  # type: ignore[method-assign]
+    swap.replace(ResourceMap, "delete", delete_resources)
+    swap.replace(Stack, "delete", delete)

@@ -12,6 +12,8 @@ from typing import Any
 
 from moto.kms.models import Key
 
+from scripts.emulator.patches import swap
+
 
 def apply() -> None:
     original = Key.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
@@ -26,4 +28,4 @@ def apply() -> None:
         cloudformation_json = {**cloudformation_json, "Properties": properties}
         return original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
 
-    Key.create_from_cloudformation_json = classmethod(create)  # type: ignore[assignment,method-assign]
+    swap.replace(Key, "create_from_cloudformation_json", classmethod(create))

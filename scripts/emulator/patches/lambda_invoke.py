@@ -9,6 +9,7 @@ from typing import Any
 from moto.awslambda.models import LambdaFunction
 
 from scripts.emulator import config, runtime
+from scripts.emulator.patches import swap
 
 
 def function_environment(function: LambdaFunction, endpoint_url: str) -> dict[str, str]:
@@ -49,4 +50,4 @@ def apply() -> None:
         result = invoke(self, event if isinstance(event, dict) else {}, config.endpoint_url)
         return result.payload, result.errored, result.logs
 
-    LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
+    swap.replace(LambdaFunction, "_invoke_lambda", _invoke_lambda)

@@ -13,6 +13,8 @@ from typing import Any
 
 from moto.cloudformation.models import Stack
 
+from scripts.emulator.patches import swap
+
 TRANSFORM = "AWS::LanguageExtensions"
 PREFIX = "Fn::ForEach::"
 
@@ -99,6 +101,6 @@ def apply() -> None:
             self._incoming_parameters = None  # type: ignore[attr-defined]
 
     original_create_map = Stack._create_resource_map
-    Stack._parse_template = parse_template  # type: ignore[method-assign]
-    Stack._create_resource_map = create_resource_map  # type: ignore[method-assign]
-    Stack.update = update  # type: ignore[method-assign]
+    swap.replace(Stack, "_parse_template", parse_template)
+    swap.replace(Stack, "_create_resource_map", create_resource_map)
+    swap.replace(Stack, "update", update)

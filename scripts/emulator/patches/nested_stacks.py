@@ -19,6 +19,7 @@ from moto.cloudformation.utils import get_stack_from_s3_url
 from moto.utilities.utils import get_partition
 
 from scripts.emulator.failures import ResourceFailed
+from scripts.emulator.patches import swap
 
 
 def nested_output(stack: Stack, attribute: str) -> Any:
@@ -47,5 +48,5 @@ def apply() -> None:
         original_resource.update(template, parameters=parameters)
         return original_resource
 
-    Stack.get_cfn_attribute = nested_output  # type: ignore[method-assign]
-    Stack.update_from_cloudformation_json = classmethod(update_in_place)  # type: ignore[assignment,method-assign]
+    swap.replace(Stack, "get_cfn_attribute", nested_output)
+    swap.replace(Stack, "update_from_cloudformation_json", classmethod(update_in_place))

@@ -16,6 +16,8 @@ from typing import Any
 from moto.cloudformation import parsing
 from moto.core.common_models import CloudFormationModel
 
+from scripts.emulator.patches import swap
+
 # Properties that name a resource, in the order CloudFormation's Ref would use them.
 NAME_PROPERTIES = ("AlarmName", "Name", "PolicyName", "ScheduleName", "JobDefinitionName",
                    "MonitoringScheduleName")  # fmt: skip
@@ -89,4 +91,4 @@ def apply() -> None:
             return Placeholder
         return found
 
-    parsing.resource_class_from_type = resource_class_from_type
+    swap.replace(parsing, "resource_class_from_type", resource_class_from_type)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from moto.sagemaker.models import FakeEndpoint, FakeEndpointConfig, Model
 
+from scripts.emulator.patches import swap
+
 NAME_PROPERTIES = (
     (FakeEndpoint, "EndpointName"),
     (FakeEndpointConfig, "EndpointConfigName"),
@@ -19,4 +21,4 @@ NAME_PROPERTIES = (
 
 def apply() -> None:
     for model, prop in NAME_PROPERTIES:
-        model.cloudformation_name_type = staticmethod(lambda prop=prop: prop)  # type: ignore[method-assign]
+        swap.replace(model, "cloudformation_name_type", staticmethod(lambda prop=prop: prop))

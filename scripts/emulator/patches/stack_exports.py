@@ -12,6 +12,8 @@ from typing import Any
 
 from moto.cloudformation.models import CloudFormationBackend, Stack
 
+from scripts.emulator.patches import swap
+
 LIVE = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_IN_PROGRESS")
 
 
@@ -30,5 +32,5 @@ def apply() -> None:
                 self.exports[export.name] = export
         return stack
 
-    Stack.exports = property(exports)  # type: ignore[method-assign,assignment]
-    CloudFormationBackend.create_stack = create_stack  # type: ignore[method-assign]
+    swap.replace(Stack, "exports", property(exports))
+    swap.replace(CloudFormationBackend, "create_stack", create_stack)

@@ -16,6 +16,7 @@ from moto.cloudformation import models, parsing
 from moto.cloudformation.models import Event, Stack
 
 from scripts.emulator.failures import ResourceFailed
+from scripts.emulator.patches import swap
 
 CREATED = ("CREATE_COMPLETE",)
 
@@ -124,8 +125,8 @@ def apply() -> None:
             return []
         return original_resources(self)
 
-    parsing.parse_and_create_resource = parse_and_create_resource
-    Stack.outputs = property(outputs)  # type: ignore[method-assign,assignment]
-    Stack.stack_resources = property(stack_resources)  # type: ignore[method-assign,assignment]
-    Stack.create_resources = create_resources  # type: ignore[method-assign]
-    Stack.create_from_cloudformation_json = classmethod(nested_create)  # type: ignore[assignment,method-assign]
+    swap.replace(parsing, "parse_and_create_resource", parse_and_create_resource)
+    swap.replace(Stack, "outputs", property(outputs))
+    swap.replace(Stack, "stack_resources", property(stack_resources))
+    swap.replace(Stack, "create_resources", create_resources)
+    swap.replace(Stack, "create_from_cloudformation_json", classmethod(nested_create))

@@ -16,6 +16,7 @@ from moto.cloudformation import parsing
 from moto.cloudformation.parsing import ResourceMap
 
 from scripts.emulator import dependencies
+from scripts.emulator.patches import swap
 
 
 def with_dependents(
@@ -54,5 +55,5 @@ def apply() -> None:
         updated = original_update(logical_id, resource_json, resources_map, account_id, region_name)
         return updated if updated is not None else resources_map._parsed_resources.get(logical_id)
 
-    ResourceMap.build_resource_diff = build_resource_diff  # type: ignore[method-assign]
-    parsing.parse_and_update_resource = parse_and_update_resource
+    swap.replace(ResourceMap, "build_resource_diff", build_resource_diff)
+    swap.replace(parsing, "parse_and_update_resource", parse_and_update_resource)

@@ -14,6 +14,8 @@ from typing import Any
 from cfnlint.decode import decode_str
 from moto.cloudformation.models import Stack
 
+from scripts.emulator.patches import swap
+
 
 def parse_template(template: str) -> dict[str, Any]:
     try:
@@ -28,4 +30,4 @@ def parse_template(template: str) -> dict[str, Any]:
 
 
 def apply() -> None:
-    Stack.parse_template = staticmethod(parse_template)  # type: ignore[method-assign,assignment]
+    swap.replace(Stack, "parse_template", staticmethod(parse_template))
