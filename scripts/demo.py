@@ -70,7 +70,9 @@ def show_stack(
     ]:
         say(f"{'  ' * depth}{logical_id:<14} {status:<16} {name}")
     kinds = sorted({kind.split("::", 1)[1] for kind, _ in placeholders.created})
-    say(f"not emulated by moto, stand-ins only (template tests cover them): {', '.join(kinds)}")
+    say("stand-ins for types moto does not emulate (the template tests cover them):")
+    for start in range(0, len(kinds), 3):
+        say("  " + ", ".join(kinds[start : start + 3]))
     outputs = scenario.outputs(stack)
     for key in (
         "EndpointName",
