@@ -40,7 +40,7 @@ $(TASKCAT_VENV)/.installed: requirements/taskcat.txt
 	$(TASKCAT_VENV)/bin/python -m pip install --quiet -r requirements/taskcat.txt
 	touch $@
 
-venv: $(BIN)/.installed $(CHECKOV_VENV)/.installed ## create the environments
+venv: $(BIN)/.installed $(CHECKOV_VENV)/.installed $(TASKCAT_VENV)/.installed ## create the environments
 
 lint: venv ## ruff, cfn-lint (every region in .cfnlintrc), checkov
 	$(BIN)/ruff check .
