@@ -159,7 +159,10 @@ def finish_run(
 ) -> MonitorResult:
     """Evaluate a (possibly merged) window profile, write outputs and publish."""
     storage = storage or Storage()
-    insufficient = profile.rows < max(min_records, 1)
+    # Rows rejected for their column count are evidence too: a window whose every row
+    # has an extra column is a schema violation, not a window with too little data.
+    shape_errors = sum(profile.malformed.get(k, 0) for k in ("too_few_columns", "too_many_columns"))
+    insufficient = profile.rows + shape_errors < max(min_records, 1)
     evaluation = evaluate(baseline, profile, distance, threshold)
     if insufficient:
         evaluation.violations = []
@@ -191,8 +194,9 @@ def finish_run(
     return result
 
 
-def _dump(document: Any) -> bytes:
-    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+def _dump(document: Any, indent: int | None = 2) -> bytes:
+    text = json.dumps(document, indent=indent, ensure_ascii=False, allow_nan=False)
+    return (text + "\n").encode("utf-8")
 
 
 def write_outputs(
@@ -201,7 +205,8 @@ def write_outputs(
     """Deterministic bytes: re-running a window rewrites identical files."""
     ev = result.evaluation
     files = {
-        STATISTICS_FILE: (_dump(ev.statistics), "application/json"),
+        # Compact: thousands of sketch items per feature; the C encoder only runs unindented.
+        STATISTICS_FILE: (_dump(ev.statistics, None), "application/json"),
         VIOLATIONS_FILE: (_dump({"violations": ev.violations}), "application/json"),
         SUMMARY_FILE: (_dump(result.summary), "application/json"),
         REPORT_FILE: (

@@ -200,3 +200,13 @@ def test_model_monitor_baseline_is_read_with_kll_weights():
     assert s.category_probs == {"a": 0.75, "b": 0.25}
     assert s.domains == ["a", "b"]
     assert base.config.comparison_method == "Robust"
+
+
+def test_window_of_only_wrong_width_rows_is_a_schema_violation_not_insufficient(workspace):
+    hour = workspace / "capture" / "2026" / "11" / "23" / "15"
+    lines = [csv_record([[0.5, 1, "red", 9.9]]) for _ in range(20)]
+    (hour / "a.jsonl").write_text("\n".join(lines) + "\n")
+    result = run(workspace, min_records=10)
+    assert result.status == "completed"
+    assert [v["constraint_check_type"] for v in result.violations] == ["extra_column_check"]
+    assert result.summary["malformed"] == {"too_many_columns": 20}
