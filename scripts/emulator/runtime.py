@@ -16,6 +16,7 @@ import io
 import json
 import logging
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -65,13 +66,19 @@ class LambdaContext:
 
 
 def unpack(code: bytes, code_sha: str) -> Path:
-    """Unpack a deployment package once per code hash and return its folder."""
+    """Unpack a deployment package once per code hash and return its folder. Unpacked
+    beside and renamed into place, so that concurrent runs never see half a folder."""
     folder = _UNPACKED / code_sha.replace("/", "_").replace("+", "-")
-    if not (folder / ".complete").exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(io.BytesIO(code)) as archive:
-            archive.extractall(folder)
-        (folder / ".complete").touch()
+    if folder.exists():
+        return folder
+    _UNPACKED.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=_UNPACKED, prefix=".unpacking-"))
+    with zipfile.ZipFile(io.BytesIO(code)) as archive:
+        archive.extractall(staging)
+    try:
+        staging.rename(folder)
+    except OSError:  # another process unpacked the same code first
+        shutil.rmtree(staging, ignore_errors=True)
     return folder
 
 

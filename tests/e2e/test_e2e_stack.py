@@ -44,6 +44,13 @@ def root(story: Story) -> dict:
     return cfn.describe_stacks(StackName=SETUP.stack)["Stacks"][0]
 
 
+def nested_outputs(story: Story, logical_id: str) -> dict[str, str]:
+    cfn = story.emu.client("cloudformation", SETUP.region)
+    stacks = scenario.nested_stacks(story.emu, SETUP.region, SETUP.stack)
+    (name,) = [name for _, logical, name, _ in stacks if logical == logical_id]
+    return scenario.outputs(cfn.describe_stacks(StackName=name)["Stacks"][0])
+
+
 def monitor_environment(story: Story) -> dict[str, str]:
     for function in story.emu.client("lambda", SETUP.region).list_functions()["Functions"]:
         variables = (function.get("Environment") or {}).get("Variables", {})
@@ -92,6 +99,13 @@ def test_custom_resources_resolve_the_newest_approved_package_and_its_baselines(
     assert scenario.deployed_package(story.emu, SETUP) == newest_approved
     assert environment["DRIFTGATE_BASELINE_STATISTICS_S3_URI"] == f"{baseline}/statistics.json"
     assert environment["DRIFTGATE_BASELINE_CONSTRAINTS_S3_URI"] == f"{baseline}/constraints.json"
+    # DriftBaseline read the files: its features, in constraints.json order, reach the
+    # monitoring stack's outputs (and from there the per-feature alarms).
+    _, constraints = scenario.baseline_documents(seed=1)
+    features = [feature["name"] for feature in constraints["features"]]
+    monitoring = nested_outputs(story, "Monitoring")
+    assert monitoring["FeatureNames"].split(",") == features
+    assert monitoring["FeatureCount"] == str(len(features))
 
 
 def test_deployed_monitor_finds_drift_only_in_drifted_traffic(story):
