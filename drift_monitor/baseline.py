@@ -18,7 +18,7 @@ import numpy as np
 
 from drift_monitor.columns import numeric_column, string_column
 from drift_monitor.config import DEFAULT_MONITORING_CONFIG
-from drift_monitor.evaluate import KLL_PARAMETERS, REPORT_BUCKETS, SKETCH_ITEMS
+from drift_monitor.statistics import KLL_PARAMETERS, REPORT_BUCKETS, SKETCH_ITEMS
 
 # String columns with at most this many distinct values get a domain constraint.
 DOMAIN_MAX_DISTINCT = 50

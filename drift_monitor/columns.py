@@ -51,19 +51,13 @@ def _numeric_column_slow(column: list[object]) -> NumericColumn:
     missing = 0
     non_numeric = 0
     for raw in column:
-        if raw is None or raw == "" or isinstance(raw, (list, dict)):
-            if isinstance(raw, (list, dict)):
-                non_numeric += 1
-            else:
-                missing += 1
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            missing += 1
             continue
         try:
             number = float(raw)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            if isinstance(raw, str) and raw.strip() == "":
-                missing += 1
-            else:
-                non_numeric += 1
+        except (TypeError, ValueError):  # text, or a nested list / object
+            non_numeric += 1
             continue
         if np.isfinite(number):
             values.append(number)

@@ -12,9 +12,9 @@ from drift_monitor.accumulators import (
     NumericAccumulator,
 )
 from drift_monitor.baseline import DatasetError, build_baseline_from_columns, read_dataset
-from drift_monitor.evaluate import window_statistics
 from drift_monitor.exact_sum import ExactSum
 from drift_monitor.profile import WindowProfile
+from drift_monitor.statistics import window_statistics
 
 
 def test_baseline_numeric_statistics_by_hand():

@@ -1,0 +1,101 @@
+"""A window's ``statistics.json`` (Model Monitor's schema) from its profile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from drift_monitor.accumulators import CategoricalAccumulator, NumericAccumulator
+from drift_monitor.baseline_model import Baseline, BaselineFeature
+from drift_monitor.profile import WindowProfile
+
+KLL_PARAMETERS = {"c": 0.64, "k": 2048}
+SKETCH_ITEMS = 1024
+REPORT_BUCKETS = 10
+
+
+def _round(x: float) -> float:
+    # JSON has no infinities: a sum past the float range is written as the largest float.
+    if not np.isfinite(x):
+        return 0.0 if np.isnan(x) else float(np.copysign(np.finfo(np.float64).max, x))
+    return float(f"{x:.12g}")
+
+
+def numeric_buckets(acc: NumericAccumulator) -> list[dict[str, float]]:
+    """Histogram bins clipped to the observed range, grouped into 10 buckets."""
+    if not acc.present:
+        return []
+    bounds = np.concatenate(([acc.minimum], np.clip(acc.edges, acc.minimum, acc.maximum)))
+    bounds = np.concatenate((bounds, [acc.maximum]))
+    groups = np.array_split(np.arange(acc.hist.size), min(REPORT_BUCKETS, acc.hist.size))
+    buckets = []
+    for g in groups:
+        count = int(acc.hist[g].sum())
+        lower, upper = float(bounds[g[0]]), float(bounds[g[-1] + 1])
+        buckets.append({"lower_bound": _round(lower), "upper_bound": _round(upper), "count": count})
+    return buckets
+
+
+def numeric_sketch_items(acc: NumericAccumulator) -> list[float]:
+    """Equally spaced quantiles reconstructed from the histogram (linear within a bin)."""
+    if not acc.present:
+        return []
+    bounds = np.concatenate(([acc.minimum], np.clip(acc.edges, acc.minimum, acc.maximum)))
+    bounds = np.concatenate((bounds, [acc.maximum]))
+    cum = np.concatenate(([0], np.cumsum(acc.hist))).astype(np.float64) / acc.present
+    n = min(SKETCH_ITEMS, acc.present)
+    ranks = (np.arange(n) + 0.5) / n
+    return [_round(float(v)) for v in np.interp(ranks, cum, bounds)]
+
+
+def _numeric_stats(name: str, f: BaselineFeature, acc: NumericAccumulator) -> dict[str, Any]:
+    present = acc.present
+    inferred = f.inferred_type if f.is_numeric else "Fractional"
+    return {
+        "name": name,
+        "inferred_type": inferred,
+        "numerical_statistics": {
+            "common": {"num_present": present, "num_missing": acc.missing + acc.non_numeric},
+            "mean": _round(acc.mean),
+            "sum": _round(acc.total.value),
+            "std_dev": _round(acc.std_dev),
+            "min": _round(acc.minimum) if present else 0.0,
+            "max": _round(acc.maximum) if present else 0.0,
+            "distribution": {
+                "kll": {
+                    "buckets": numeric_buckets(acc),
+                    "sketch": {
+                        "parameters": dict(KLL_PARAMETERS),
+                        "data": [numeric_sketch_items(acc)],
+                    },
+                }
+            },
+        },
+    }
+
+
+def _categorical_stats(name: str, acc: CategoricalAccumulator) -> dict[str, Any]:
+    buckets = [
+        {"value": v, "count": c}
+        for v, c in sorted(acc.counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    return {
+        "name": name,
+        "inferred_type": "String",
+        "string_statistics": {
+            "common": {"num_present": acc.present, "num_missing": acc.missing},
+            "distinct_count": acc.distinct_count,
+            "distribution": {"categorical": {"buckets": buckets}},
+        },
+    }
+
+
+def window_statistics(baseline: Baseline, profile: WindowProfile) -> dict[str, Any]:
+    features = []
+    for f, acc in zip(baseline.features, profile.features, strict=True):
+        if isinstance(acc, NumericAccumulator):
+            features.append(_numeric_stats(f.name, f, acc))
+        else:
+            features.append(_categorical_stats(f.name, acc))
+    return {"version": 0, "dataset": {"item_count": profile.rows}, "features": features}
