@@ -12,7 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from drift_monitor.columns import NumericColumn, numeric_array, numeric_column, string_column
+from drift_monitor.columns import (
+    NumericColumn,
+    numeric_array,
+    numeric_column,
+    string_array,
+    string_column,
+)
 from drift_monitor.exact_sum import ExactSum
 
 # Distinct categorical values kept per feature before the non-baseline ones are folded.
@@ -131,7 +137,12 @@ class CategoricalAccumulator:
     overflowed: bool = False
 
     def update(self, column: list[object]) -> None:
-        values, counts, missing = string_column(column)
+        self._add_counts(*string_column(column))
+
+    def update_array(self, column: np.ndarray) -> None:
+        self._add_counts(*string_array(column))
+
+    def _add_counts(self, values: np.ndarray, counts: np.ndarray, missing: int) -> None:
         self.missing += missing
         self.present += int(counts.sum())
         for value, count in zip(values.tolist(), counts.tolist(), strict=True):

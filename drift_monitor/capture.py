@@ -112,6 +112,7 @@ class CaptureParser:
         self.start = start or ""  # "" sorts before, "~" after every timestamp
         self.end = end or "~"
         self.commas = self.width - 1
+        self.kinds = profile.column_kinds
         self.csv_lines: list[str] = []
         self.value_rows: list[list[Any]] = []
 
@@ -259,17 +260,17 @@ class CaptureParser:
     def flush(self) -> None:
         if self.csv_lines:
             lines, self.csv_lines = self.csv_lines, []
-            matrix = parse_csv_block(lines, self.width) if self.profile.all_numeric else None
-            if matrix is not None:
-                self.profile.update_matrix(matrix)
+            parsed = parse_csv_block(lines, *self.kinds)
+            if parsed is not None:
+                self.profile.update_parsed(*parsed)
             else:
                 tokens = ",".join(lines).split(",")
                 self.profile.update_columns([tokens[j :: self.width] for j in range(self.width)])
         if self.value_rows:
             rows, self.value_rows = self.value_rows, []
-            matrix = _numeric_rows(rows, self.width) if self.profile.all_numeric else None
+            matrix = _numeric_rows(rows, self.width) if not self.kinds[1] else None
             if matrix is not None:
-                self.profile.update_matrix(matrix)
+                self.profile.update_parsed(matrix, np.empty((len(rows), 0)))
             else:
                 self.profile.update_columns([list(col) for col in zip(*rows, strict=True)])
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,18 +31,21 @@ def numeric_array(arr: np.ndarray) -> NumericColumn:
     return NumericColumn(values=values, missing=int(arr.size - values.size), non_numeric=0)
 
 
-def parse_csv_block(lines: list[str], width: int) -> np.ndarray | None:
-    """All-numeric CSV rows as an (n, width) matrix in one C call, or None when any
-    value is empty or not a number (the caller then parses column by column)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        try:
-            flat = np.fromstring(",".join(lines), dtype=np.float64, sep=",")
-        except (ValueError, DeprecationWarning):
-            return None
-    if flat.size != len(lines) * width:
+def parse_csv_block(
+    lines: list[str], numeric: list[int], strings: list[int]
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """CSV rows (no quotes, all of the same width) as a float matrix of the ``numeric``
+    columns and a text matrix of the ``strings`` columns, parsed by numpy's C reader;
+    None when a numeric field is empty or not a number (the caller then goes column by
+    column, which counts those values)."""
+    read = {"delimiter": ",", "comments": None, "quotechar": None, "ndmin": 2}
+    try:
+        values = np.loadtxt(lines, dtype=np.float64, usecols=numeric, **read) if numeric else None
+        text = np.loadtxt(lines, dtype=str, usecols=strings, **read) if strings else None
+    except ValueError:
         return None
-    return flat.reshape(len(lines), width)
+    empty = np.empty((len(lines), 0))
+    return (empty if values is None else values), (empty if text is None else text)
 
 
 def _numeric_column_slow(column: list[object]) -> NumericColumn:
@@ -80,6 +82,13 @@ def string_column(column: list[object]) -> tuple[np.ndarray, np.ndarray, int]:
         return np.empty(0, dtype=str), np.empty(0, dtype=np.int64), missing
     uniq, counts = np.unique(np.asarray(present, dtype=str), return_counts=True)
     return uniq, counts.astype(np.int64), missing
+
+
+def string_array(column: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """As :func:`string_column`, for a column already read as text ("" = missing)."""
+    present = column[column != ""]
+    uniq, counts = np.unique(present, return_counts=True)
+    return uniq, counts.astype(np.int64), int(column.size - present.size)
 
 
 def _json_scalar_text(value: object) -> str:

@@ -61,14 +61,21 @@ class WindowProfile:
             acc.update(column)
 
     @property
-    def all_numeric(self) -> bool:
-        return all(isinstance(acc, NumericAccumulator) for acc in self.features)
+    def column_kinds(self) -> tuple[list[int], list[int]]:
+        """Indexes of the numeric and of the categorical features."""
+        numeric = [j for j, acc in enumerate(self.features) if isinstance(acc, NumericAccumulator)]
+        strings = [j for j in range(len(self.features)) if j not in numeric]
+        return numeric, strings
 
-    def update_matrix(self, matrix: np.ndarray) -> None:
-        """Add rows already parsed as floats (every feature numeric)."""
-        self.rows += matrix.shape[0]
-        for j, acc in enumerate(self.features):
-            acc.update_array(matrix[:, j])  # type: ignore[union-attr]
+    def update_parsed(self, values: np.ndarray, text: np.ndarray) -> None:
+        """Add rows already parsed: numeric features' floats and categorical features'
+        text, each matrix in feature order."""
+        self.rows += max(values.shape[0], text.shape[0])
+        numeric, strings = self.column_kinds
+        for k, j in enumerate(numeric):
+            self.features[j].update_array(values[:, k])  # type: ignore[arg-type]
+        for k, j in enumerate(strings):
+            self.features[j].update_array(text[:, k])  # type: ignore[arg-type]
 
     @property
     def malformed_total(self) -> int:

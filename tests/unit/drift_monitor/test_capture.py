@@ -163,7 +163,7 @@ def test_bulk_numeric_parse_equals_column_by_column(baseline, monkeypatch):
     lines = [csv_record([[f"{v:.9g}" for v in rng.normal(size=3) * 1e3]]) for _ in range(200)]
     lines.append(csv_record([[" 7 ", "inf", "1e-300"]]))
     bulk = parse(baseline, lines)
-    monkeypatch.setattr("drift_monitor.capture.parse_csv_block", lambda lines, width: None)
+    monkeypatch.setattr("drift_monitor.capture.parse_csv_block", lambda *args: None)
     by_column = parse(baseline, lines)
     assert bulk.to_dict() == by_column.to_dict()
     assert bulk.features[1].missing == 1  # inf is not a usable value
@@ -177,3 +177,15 @@ def test_bulk_json_rows_equal_column_by_column(baseline, monkeypatch):
     by_column = parse(baseline, lines)
     assert bulk.to_dict() == by_column.to_dict()
     assert bulk.features[1].missing == 1
+
+
+def test_bulk_mixed_parse_equals_column_by_column(monkeypatch):
+    base = baseline_of(["x", "s"], [[1.0, 2.0], ["a", "b"]])
+    rows = [[1.5, "a"], [2, " a "], [3, "x#y"], [4, ""], [5, "cé"], [6, "b"]] * 30
+    lines = [csv_record(rows[i : i + 3]) for i in range(0, len(rows), 3)]
+    bulk = parse(base, lines)
+    monkeypatch.setattr("drift_monitor.capture.parse_csv_block", lambda *args: None)
+    by_column = parse(base, lines)
+    assert bulk.to_dict() == by_column.to_dict()
+    assert bulk.features[1].counts == {"a": 30, " a ": 30, "x#y": 30, "cé": 30, "b": 30}
+    assert bulk.features[1].missing == 30
