@@ -142,7 +142,14 @@ def _f(x: float, digits: int = 2) -> str:
 
 def markdown(result: dict[str, Any]) -> str:
     perf, detect, targets = result["performance"], result["detection"], result["targets"]
-    lines = ["# driftgate drift benchmark", "", f"Machine: {result['machine']}", ""]
+    lines = [
+        "# driftgate drift benchmark",
+        "",
+        f"Machine: {result['machine']}",
+        "",
+        f"Revision: {result.get('revision', 'unknown')}",
+        "",
+    ]
     lines += [
         "## Throughput and memory (median per window; peak = the process's max RSS)",
         "",

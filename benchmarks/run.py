@@ -73,6 +73,18 @@ def _machine(evidently_python: str) -> str:
     )
 
 
+def _revision() -> str:
+    """The commit measured, and whether the monitor's files differed from it."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = " (drift_monitor modified)" if git("status", "--porcelain", "drift_monitor") else ""
+    return commit + dirty
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default=DEFAULT_SIZES, help="comma-separated row counts")
@@ -86,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     run_dir = results / "run"
     run_dir.mkdir(parents=True, exist_ok=True)
 
+    revision = _revision()
     reference = workload.reference_csv(data_dir)
     baseline_dir = run_dir / "baseline"
     baseline_s = _baseline(reference, baseline_dir)
@@ -140,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     detection = report.detection_rows(runs)
     result = {
         "machine": _machine(args.evidently_python),
+        "revision": revision,
         "sizes": sizes,
         "reference_rows": workload.REFERENCE_ROWS,
         "generation_s": generation,
