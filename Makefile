@@ -74,7 +74,7 @@ $(BENCH_VENV)/.installed: benchmarks/requirements.txt
 	$(BENCH_VENV)/bin/python -m pip install --quiet -r benchmarks/requirements.txt
 	touch $@
 
-bench: venv $(BENCH_VENV)/.installed ## drift benchmark vs Evidently (own environment): make bench [SIZES=10000,100000]
+bench: $(BIN)/.installed $(BENCH_VENV)/.installed ## drift benchmark vs Evidently (own environment): make bench [SIZES=10000,100000]
 	$(BIN)/python -m benchmarks.run --evidently-python $(BENCH_VENV)/bin/python $(if $(SIZES),--sizes $(SIZES))
 
 clean: ## remove build output and environments
