@@ -19,6 +19,10 @@ class ConfigError(ValueError):
     """A required environment variable is missing or invalid."""
 
 
+# Window lengths of the schedules monitoring.yml offers: every 15 minutes, hourly, daily.
+SCHEDULE_PERIODS = (15, 60, 1440)
+
+
 @dataclass(frozen=True)
 class ScheduledConfig:
     endpoint: str
@@ -50,8 +54,11 @@ class ScheduledConfig:
                 raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
 
         period = integer("DRIFTGATE_PERIOD_MINUTES", 60)
-        if period not in (15, 60):
-            raise ConfigError("DRIFTGATE_PERIOD_MINUTES must be 60 or 15")
+        if period not in SCHEDULE_PERIODS:
+            raise ConfigError(
+                f"DRIFTGATE_PERIOD_MINUTES must be 15, 60 or 1440 (the every-15-minutes,"
+                f" hourly and daily schedules), got {period}"
+            )
         return cls(
             endpoint=need("DRIFTGATE_ENDPOINT_NAME"),
             variant=env.get("DRIFTGATE_VARIANT_NAME", "").strip() or "AllTraffic",

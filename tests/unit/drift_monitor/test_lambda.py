@@ -204,7 +204,7 @@ def test_missing_configuration_is_named(aws, monkeypatch):
         lambda_handler.handler({}, None)
     monkeypatch.setenv("DRIFTGATE_CAPTURE_S3_URI", "s3://x/capture")
     monkeypatch.setenv("DRIFTGATE_PERIOD_MINUTES", "45")
-    with pytest.raises(ConfigError, match="60 or 15"):
+    with pytest.raises(ConfigError, match=r"must be 15, 60 or 1440 .*got 45"):
         lambda_handler.handler({}, None)
 
 
