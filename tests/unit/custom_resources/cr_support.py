@@ -170,3 +170,27 @@ def inject(
 
 def fixture_text(name: str) -> str:
     return (FIXTURES / name).read_text()
+
+
+def run_handler(
+    folder: str, resource_type: str, request_type: str, properties: dict[str, Any], **kwargs: Any
+) -> None:
+    """Invoke a custom resource's handler as CloudFormation would."""
+    context = kwargs.pop("context", None) or LambdaContext()
+    load_handler(folder).handler(
+        make_event(request_type, resource_type, properties, **kwargs), context
+    )
+
+
+def only(responses: list[dict[str, Any]]) -> dict[str, Any]:
+    """The single response sent to CloudFormation."""
+    assert len(responses) == 1, responses
+    return responses[0]
+
+
+def failed_reason(responses: list[dict[str, Any]]) -> str:
+    """The Reason of the single FAILED response, within CloudFormation's 256 characters."""
+    response = only(responses)
+    assert response["Status"] == "FAILED", response
+    assert len(response["Reason"]) <= 256
+    return str(response["Reason"])

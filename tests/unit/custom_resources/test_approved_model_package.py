@@ -13,11 +13,12 @@ from cr_support import (
     REGION,
     CallLog,
     LambdaContext,
+    failed_reason,
     inject,
     json_error,
-    load_handler,
-    make_event,
+    only,
     record_calls,
+    run_handler,
 )
 from moto.sagemaker.models import sagemaker_backends
 
@@ -111,22 +112,7 @@ def props(**overrides: Any) -> dict[str, Any]:
 
 
 def run(request_type: str, properties: dict[str, Any], **kwargs: Any) -> None:
-    context = kwargs.pop("context", None) or LambdaContext()
-    load_handler("approved_model_package").handler(
-        make_event(request_type, RESOURCE_TYPE, properties, **kwargs), context
-    )
-
-
-def only(responses: list[dict[str, Any]]) -> dict[str, Any]:
-    assert len(responses) == 1, responses
-    return responses[0]
-
-
-def failed_reason(responses: list[dict[str, Any]]) -> str:
-    response = only(responses)
-    assert response["Status"] == "FAILED", response
-    assert len(response["Reason"]) <= 256
-    return str(response["Reason"])
+    run_handler("approved_model_package", RESOURCE_TYPE, request_type, properties, **kwargs)
 
 
 # --- Create: latest and pinned -------------------------------------------------------

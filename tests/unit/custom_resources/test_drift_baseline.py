@@ -12,11 +12,12 @@ from cr_support import (
     REGION,
     CallLog,
     LambdaContext,
+    failed_reason,
     fixture_text,
     inject,
-    load_handler,
-    make_event,
+    only,
     record_calls,
+    run_handler,
     xml_error,
 )
 
@@ -63,22 +64,7 @@ def props(**overrides: Any) -> dict[str, Any]:
 
 
 def run(request_type: str, properties: dict[str, Any], **kwargs: Any) -> None:
-    context = kwargs.pop("context", None) or LambdaContext()
-    load_handler("drift_baseline").handler(
-        make_event(request_type, RESOURCE_TYPE, properties, **kwargs), context
-    )
-
-
-def only(responses: list[dict[str, Any]]) -> dict[str, Any]:
-    assert len(responses) == 1, responses
-    return responses[0]
-
-
-def failed_reason(responses: list[dict[str, Any]]) -> str:
-    response = only(responses)
-    assert response["Status"] == "FAILED", response
-    assert len(response["Reason"]) <= 256
-    return str(response["Reason"])
+    run_handler("drift_baseline", RESOURCE_TYPE, request_type, properties, **kwargs)
 
 
 def upload_pair(s3: Any, statistics_doc: Any, constraints_doc: Any) -> None:
