@@ -112,6 +112,7 @@ def drift_story(
         steps.say(f"{WINDOW_ROWS} requests into s3://{bucket}/capture/{setup.endpoint}/AllTraffic/")
 
     def run(window_end: datetime) -> dict[str, Any]:
+        steps.say(f"lambda invoke {function}")
         summary = traffic.run_monitor(emu, setup.region, function, window_end)
         steps.say(
             f"{summary.get('status')}: {summary.get('records')} records, "
@@ -120,7 +121,7 @@ def drift_story(
         return summary
 
     steps.run("Normal traffic into the capture bucket", normal)
-    first = steps.run(f"Drift monitor run ({function})", lambda: run(drifted_start))
+    first = steps.run("Drift monitor run on the normal hour", lambda: run(drifted_start))
     if first.get("violations"):
         raise SystemExit("demo failed: the normal window reported violations")
 
@@ -133,7 +134,7 @@ def drift_story(
         )
 
     steps.run("Drifted traffic", drifted)
-    second = steps.run("Drift monitor run", lambda: run(hour))
+    second = steps.run("Drift monitor run on the drifted hour", lambda: run(hour))
     if not second.get("violations"):
         raise SystemExit("demo failed: the drifted window reported no violations")
 
