@@ -18,3 +18,13 @@ def require_credentials(session: boto3.Session) -> None:
     if session.get_credentials() is None:
         print(f"error: {NO_CREDENTIALS}", file=sys.stderr)
         raise SystemExit(2)
+
+
+def main() -> int:
+    """`python -m scripts.aws_credentials`: the same refusal for shell entry points."""
+    require_credentials(boto3.Session())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -5,8 +5,11 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 taskcat="${TASKCAT:-$root/.venv-taskcat/bin/taskcat}"
-dist="$root/build/dist"
+python="${DRIFTGATE_PYTHON:-$root/.venv/bin/python}"
+dist="${DRIFTGATE_DIST:-$root/build/dist}"
 
+# Same refusal as make publish / make deploy, before taskcat's own NoCredentialsError.
+(cd "$root" && "$python" -m scripts.aws_credentials) || exit $?
 [[ -x "$taskcat" ]] || { echo "taskcat not found at $taskcat: run 'make taskcat'" >&2; exit 2; }
 [[ -f "$dist/templates/pipeline.yml" ]] || { echo "no $dist: run 'make package'" >&2; exit 2; }
 
