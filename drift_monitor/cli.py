@@ -155,6 +155,8 @@ def _finish(args: argparse.Namespace, storage: Storage, baseline: Any, profile: 
         kms_key=args.kms_key,
         storage=storage,
     )
+    for warning in result.summary["warnings"]:
+        print(f"driftgate-monitor: warning: {warning}", file=sys.stderr)
     print(json.dumps(result.summary, indent=2))
     return EXIT_VIOLATIONS if args.fail_on_violations and result.violations else 0
 

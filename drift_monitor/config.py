@@ -44,7 +44,8 @@ class MonitoringConfig:
         dist = raw.get("distribution_constraints") or {}
         threshold = float(dist.get("comparison_threshold", 0.1))
         # The documented sample spells it "comparion_method"; accept both spellings.
-        method = dist.get("comparison_method", dist.get("comparion_method", "Robust"))
+        # A null or empty method means the default (methods.py warns about other values).
+        method = dist.get("comparison_method", dist.get("comparion_method")) or "Robust"
         return cls(
             evaluate_constraints=_enabled(raw.get("evaluate_constraints", "Enabled")),
             emit_metrics=_enabled(raw.get("emit_metrics", "Enabled")),
@@ -56,7 +57,7 @@ class MonitoringConfig:
             categorical_comparison_threshold=float(
                 dist.get("categorical_comparison_threshold", threshold)
             ),
-            categorical_drift_method=str(dist.get("categorical_drift_method", "LInfinity")),
+            categorical_drift_method=str(dist.get("categorical_drift_method") or "LInfinity"),
         )
 
     def with_overrides(self, overrides: dict[str, Any] | None) -> MonitoringConfig:
@@ -66,6 +67,9 @@ class MonitoringConfig:
         merged = self.to_dict()
         for key, value in overrides.items():
             if key == "distribution_constraints" and isinstance(value, dict):
+                value = dict(value)
+                if "comparion_method" in value:  # else the global spelling would win
+                    value.setdefault("comparison_method", value.pop("comparion_method"))
                 merged["distribution_constraints"].update(value)
             else:
                 merged[key] = value

@@ -12,6 +12,7 @@ import numpy as np
 from drift_monitor.accumulators import OTHER, CategoricalAccumulator, NumericAccumulator
 from drift_monitor.baseline_model import Baseline, BaselineFeature
 from drift_monitor.distances import distance, ks_critical
+from drift_monitor.methods import comparison_method, method_warnings
 from drift_monitor.profile import WindowProfile
 from drift_monitor.statistics import window_statistics
 
@@ -41,6 +42,8 @@ class Evaluation:
     statistics: dict[str, Any]
     violations: list[dict[str, str]]
     features: list[FeatureResult]
+    # Where the method run differs from the one the baseline asks for (methods.py).
+    warnings: list[str] = field(default_factory=list)
 
 
 def _completeness(present: int, missing: int) -> float:
@@ -100,7 +103,12 @@ def evaluate(
             violations.extend(found)
     if not baseline.config.evaluate_constraints:
         violations = []
-    return Evaluation(window_statistics(baseline, profile), violations, results)
+    return Evaluation(
+        window_statistics(baseline, profile),
+        violations,
+        results,
+        method_warnings(baseline, distance_name),
+    )
 
 
 def _completeness_violation(f: BaselineFeature, present: int, missing: int) -> list[dict[str, str]]:
@@ -172,15 +180,8 @@ def _check_numeric(
         result.baseline_probs = [float(p) for p in f.bin_probs]
         result.current_probs = [float(c) / acc.present for c in acc.hist]
         flagged = dist > limit
-        if (
-            flagged
-            and config.comparison_method.lower() == "robust"
-            and distance_name
-            in (
-                "model-monitor",
-                "ks",
-            )
-        ):
+        robust = comparison_method(config.comparison_method) == "Robust"
+        if flagged and robust and distance_name in ("model-monitor", "ks"):
             # Robust: a CDF gap smaller than the two-sample KS critical value (alpha 0.05)
             # is sampling noise, not drift; small windows are not flagged on noise.
             flagged = dist > ks_critical(f.num_present or acc.present, acc.present)

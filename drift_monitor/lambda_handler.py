@@ -29,5 +29,7 @@ def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
     result = run_scheduled(
         config, window, Storage(boto3.client("s3", config=RETRY_CONFIG)), publisher
     )
+    for warning in result.summary["warnings"]:
+        logger.warning("driftgate warning: %s", warning)
     logger.info("driftgate run %s", result.summary)
     return result.summary

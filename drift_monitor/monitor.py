@@ -180,6 +180,7 @@ def finish_run(
         "malformed_total": profile.malformed_total,
         "violations": len(evaluation.violations),
         "distance": distance,
+        "warnings": evaluation.warnings,
         **(extra or {}),
     }
     result = MonitorResult(

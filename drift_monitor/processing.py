@@ -103,6 +103,8 @@ def main() -> int:
         )
     result = run_processing(env, Storage(), publisher)
     if result is not None:
+        for warning in result.summary["warnings"]:
+            print(f"driftgate warning: {warning}", file=sys.stderr)
         print(json.dumps(result.summary))
     return 0
 

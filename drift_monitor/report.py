@@ -12,6 +12,7 @@ _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px}
 th{background:#f3f3f3}.bad{color:#b00020;font-weight:bold}.ok{color:#1b5e20}
+.warn{border:2px solid #e65100;background:#fff3e0;padding:0 1em;margin:1em 0}
 .legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px}
 """
 _BASE, _CUR = "#7986cb", "#ff8a65"
@@ -46,11 +47,22 @@ def _bars(f: FeatureResult) -> str:
     )
 
 
+def _warnings_box(warnings: list[str]) -> str:
+    """Methods the baseline asked for but that did not run: first thing on the page."""
+    items = "".join(f"<li>{escape(w)}</li>" for w in warnings)
+    return (
+        f'<div class="warn" role="alert"><h2>Warnings ({len(warnings)})</h2><ul>{items}</ul></div>'
+    )
+
+
 def render_report(
     summary: dict[str, Any], violations: list[dict[str, str]], features: list[FeatureResult]
 ) -> str:
+    warnings = [str(w) for w in summary.get("warnings") or []]
     rows = "".join(
-        f"<tr><th>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>" for k, v in summary.items()
+        f"<tr><th>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>"
+        for k, v in summary.items()
+        if k != "warnings"  # shown in their own box above the table
     )
     vrows = "".join(
         f"<tr><td>{escape(v['feature_name'])}</td><td>{escape(v['constraint_check_type'])}</td>"
@@ -62,6 +74,7 @@ def render_report(
         f"<title>driftgate report {escape(str(summary.get('window_end', '')))}</title>",
         f"<style>{_STYLE}</style></head><body>",
         "<h1>driftgate drift report</h1>",
+        *([_warnings_box(warnings)] if warnings else []),
         f"<table>{rows}</table>",
         f"<h2>Violations ({len(violations)})</h2>",
         f"<table><tr><th>feature</th><th>check</th><th>description</th></tr>{vrows}</table>"
