@@ -74,8 +74,8 @@ $(BENCH_VENV)/.installed: benchmarks/requirements.txt
 	$(BENCH_VENV)/bin/python -m pip install --quiet -r benchmarks/requirements.txt
 	touch $@
 
-bench: $(BIN)/.installed $(BENCH_VENV)/.installed ## drift benchmark vs Evidently (own environment): make bench [SIZES=10000,100000]
-	$(BIN)/python -m benchmarks.run --evidently-python $(BENCH_VENV)/bin/python $(if $(SIZES),--sizes $(SIZES))
+bench: $(BIN)/.installed $(BENCH_VENV)/.installed ## drift benchmark vs Evidently (own environment): make bench [SIZES=10000,100000] [REVISION=HEAD]
+	$(BIN)/python -m benchmarks.run --evidently-python $(BENCH_VENV)/bin/python $(if $(SIZES),--sizes $(SIZES)) $(if $(REVISION),--monitor-revision $(REVISION))
 
 clean: ## remove build output and environments
 	rm -rf build taskcat_outputs $(VENV) $(CHECKOV_VENV) $(TASKCAT_VENV) $(BENCH_VENV)

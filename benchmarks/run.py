@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
+import tarfile
 import time
 from pathlib import Path
 from typing import Any
@@ -42,8 +45,11 @@ def _baseline(reference: Path, out: Path) -> float:
     return time.perf_counter() - began
 
 
-def _run_child(python: str, tool: str, plan_path: Path, result_path: Path) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": "0"}
+def _run_child(
+    python: str, tool: str, plan_path: Path, result_path: Path, path: list[Path]
+) -> dict[str, Any]:
+    pythonpath = os.pathsep.join(str(p) for p in [*path, ROOT])
+    env = {**os.environ, "PYTHONPATH": pythonpath, "PYTHONHASHSEED": "0"}
     subprocess.run(
         [python, "-m", "benchmarks.child", tool, str(plan_path), str(result_path)],
         cwd=ROOT,
@@ -73,16 +79,32 @@ def _machine(evidently_python: str) -> str:
     )
 
 
+def _git(*args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+    return done.stdout.strip()
+
+
 def _revision() -> str:
-    """The commit measured, and whether the monitor's files differed from it."""
-
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
-        return done.stdout.strip()
-
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = " (drift_monitor modified)" if git("status", "--porcelain", "drift_monitor") else ""
+    """The commit checked out, and whether the monitor's files differ from it."""
+    commit = _git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = " (drift_monitor modified)" if _git("status", "--porcelain", "drift_monitor") else ""
     return commit + dirty
+
+
+def _export_monitor(revision: str, into: Path) -> str:
+    """``drift_monitor`` as committed at ``revision``, unpacked under ``into``: measures a
+    fixed version even while the work tree changes. Returns the resolved commit."""
+    commit = _git("rev-parse", "--short", revision)
+    if not commit:
+        raise SystemExit(f"unknown revision {revision!r}")
+    shutil.rmtree(into, ignore_errors=True)
+    into.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "archive", commit, "drift_monitor"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return commit
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,6 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default=DEFAULT_SIZES, help="comma-separated row counts")
     parser.add_argument("--results", type=Path, default=HERE / "results")
     parser.add_argument("--evidently-python", default=str(ROOT / ".venv-bench/bin/python"))
+    parser.add_argument(
+        "--monitor-revision",
+        help="measure drift_monitor as committed at this revision (default: the work tree)",
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     results: Path = args.results
@@ -99,6 +125,12 @@ def main(argv: list[str] | None = None) -> int:
     run_dir.mkdir(parents=True, exist_ok=True)
 
     revision = _revision()
+    monitor_path: list[Path] = []
+    if args.monitor_revision:
+        commit = _export_monitor(args.monitor_revision, run_dir / "monitor-src")
+        monitor_path = [run_dir / "monitor-src"]
+        sys.path.insert(0, str(monitor_path[0]))  # the baseline too is built by that version
+        revision = f"drift_monitor at {commit} (work tree at {revision})"
     reference = workload.reference_csv(data_dir)
     baseline_dir = run_dir / "baseline"
     baseline_s = _baseline(reference, baseline_dir)
@@ -131,7 +163,11 @@ def main(argv: list[str] | None = None) -> int:
         for tool in rotated:
             print(f"[bench] {size:,} rows x {len(windows)} windows: {tool}", flush=True)
             runs[(tool, size)] = _run_child(
-                pythons[tool], tool, plan_path, run_dir / f"{tool}-{size}.json"
+                pythons[tool],
+                tool,
+                plan_path,
+                run_dir / f"{tool}-{size}.json",
+                monitor_path if tool == "driftgate" else [],
             )
 
     facts: dict[str, dict[str, Any]] = {}

@@ -11,6 +11,7 @@ from benchmarks.plan import Plan, WindowPlan
 
 
 def setup(plan: Plan) -> tuple[WindowFn, dict[str, Any]]:
+    import drift_monitor
     from drift_monitor import Window, parse_time, run_monitor
 
     statistics = str(Path(plan.baseline_dir) / "statistics.json")
@@ -37,6 +38,7 @@ def setup(plan: Plan) -> tuple[WindowFn, dict[str, Any]]:
         return result.profile.rows, {"total_s": time.perf_counter() - began}, outcome
 
     facts = {
+        "source": str(Path(drift_monitor.__file__).parent),
         "tests": "Model Monitor distances: numeric L-inf of CDFs (threshold 0.1), "
         "categorical L-inf of frequencies (0.1); completeness, column-count and "
         "domain checks",
