@@ -17,7 +17,8 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import boto3
-from botocore.exceptions import ClientError
+from boto3.exceptions import S3UploadFailedError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from scripts.aws_credentials import require_credentials
 
@@ -127,6 +128,44 @@ def markdown_button(region: str, url: str) -> str:
     return f"[![Launch Stack in {region}]({BUTTON_IMAGE})]({url})"
 
 
+def failure_message(error: Exception, bucket: str) -> str:
+    """One line for an AWS error during publishing, with the usual fix when there is one."""
+    if not isinstance(error, ClientError):
+        return f"{error}"
+    code = error.response.get("Error", {}).get("Code", "")
+    operation = error.operation_name
+    if code in {"ExpiredToken", "InvalidAccessKeyId", "SignatureDoesNotMatch"}:
+        return f"the credentials were rejected ({code}): refresh them, e.g. `aws sso login`"
+    if code == "BucketAlreadyExists":
+        return (
+            f"bucket {bucket} belongs to another account (names are global): choose another BUCKET"
+        )
+    if operation == "HeadBucket" and code == "403":
+        return (
+            f"bucket {bucket} exists but these credentials cannot read it: it is another"
+            " account's (names are global; choose another BUCKET) or they lack s3:ListBucket"
+        )
+    if code in {"403", "AccessDenied", "Forbidden"}:
+        return (
+            f"access denied on {operation} for {bucket}: the credentials need s3:CreateBucket,"
+            " s3:PutBucketPublicAccessBlock, s3:PutEncryptionConfiguration,"
+            " s3:PutBucketPolicy and s3:PutObject on it"
+        )
+    return f"{operation} on {bucket} failed: {code}: {error.response['Error'].get('Message', '')}"
+
+
+def publish_region(session: boto3.Session, args: argparse.Namespace, region: str) -> None:
+    """Make the regional bucket private, upload the tree, print the links."""
+    bucket = regional_bucket(args.bucket, region)
+    s3 = session.client("s3", region_name=region)
+    ensure_private_bucket(s3, bucket, region)
+    count = upload_tree(s3, args.dist, bucket, args.key_prefix)
+    url = launch_stack_url(bucket, args.key_prefix, region, args.stack_name)
+    print(f"{region}: {count} files -> s3://{bucket}/{args.key_prefix}")
+    print(f"  Launch Stack: {url}")
+    print(f"  Markdown:     {markdown_button(region, url)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bucket", required=True, help="base bucket name; the region is appended")
@@ -142,14 +181,12 @@ def main(argv: list[str] | None = None) -> int:
     session = boto3.Session()
     require_credentials(session)
     for region in args.regions:
-        bucket = regional_bucket(args.bucket, region)
-        s3 = session.client("s3", region_name=region)
-        ensure_private_bucket(s3, bucket, region)
-        count = upload_tree(s3, args.dist, bucket, args.key_prefix)
-        url = launch_stack_url(bucket, args.key_prefix, region, args.stack_name)
-        print(f"{region}: {count} files -> s3://{bucket}/{args.key_prefix}")
-        print(f"  Launch Stack: {url}")
-        print(f"  Markdown:     {markdown_button(region, url)}")
+        try:
+            publish_region(session, args, region)
+        except (ClientError, BotoCoreError, S3UploadFailedError) as error:
+            bucket = regional_bucket(args.bucket, region)
+            print(f"error: {region}: {failure_message(error, bucket)}", file=sys.stderr)
+            return 1
     return 0
 
 

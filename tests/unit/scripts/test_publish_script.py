@@ -91,3 +91,37 @@ def test_launch_stack_url_fills_the_hosting_parameters():
     assert query["param_TemplatesBucketName"] == ["acme-dg-eu-west-1"]
     assert query["param_TemplatesBucketRegion"] == ["eu-west-1"]
     assert query["param_TemplatesKeyPrefix"] == ["driftgate/"]
+
+
+def client_error(code, operation):
+    from botocore.exceptions import ClientError
+
+    return ClientError({"Error": {"Code": code, "Message": "m"}}, operation)
+
+
+@pytest.mark.parametrize(
+    ("code", "operation", "message"),
+    [
+        ("403", "HeadBucket", "exists but these credentials cannot read it"),
+        ("BucketAlreadyExists", "CreateBucket", "belongs to another account"),
+        ("AccessDenied", "PutBucketPolicy", "need s3:CreateBucket"),
+        ("ExpiredToken", "HeadBucket", "aws sso login"),
+        ("SlowDown", "PutObject", "PutObject on acme-dg-us-east-1 failed: SlowDown: m"),
+    ],
+)
+def test_failure_messages_say_what_to_do(code, operation, message):
+    assert message in publish.failure_message(client_error(code, operation), "acme-dg-us-east-1")
+
+
+def test_aws_errors_end_in_one_line_not_a_traceback(fake_credentials, dist, capsys, monkeypatch):
+    class DeniedS3:
+        def head_bucket(self, **_):
+            raise client_error("403", "HeadBucket")
+
+    monkeypatch.setattr(boto3.Session, "client", lambda *_a, **_k: DeniedS3())
+    code = publish.main(["--bucket", "acme-dg", "--regions", "eu-west-1", "--dist", str(dist)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: eu-west-1: bucket acme-dg-eu-west-1 exists but")
+    assert "choose another BUCKET" in err and "Traceback" not in err
+    assert err.count("\n") == 1
