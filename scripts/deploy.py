@@ -22,6 +22,7 @@ from scripts.publish import regional_bucket
 ROOT = Path(__file__).resolve().parent.parent
 CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND")
 HOSTING_KEYS = ("TemplatesBucketName", "TemplatesKeyPrefix", "TemplatesBucketRegion")
+PLACEHOLDER = "replace-with-"  # how the shipped parameter files mark values to fill in
 
 
 def read_parameter_file(path: Path) -> dict[str, str]:
@@ -40,6 +41,20 @@ def read_parameter_file(path: Path) -> dict[str, str]:
             raise SystemExit(f"error: {path}: entry {index} has no ParameterKey")
         parameters[entry["ParameterKey"]] = str(entry.get("ParameterValue", ""))
     return parameters
+
+
+def require_filled_in(path: Path, parameters: dict[str, str]) -> None:
+    """Stop on placeholders left from the shipped files; hosting values are set here anyway."""
+    unfilled = sorted(
+        key
+        for key, value in parameters.items()
+        if value.startswith(PLACEHOLDER) and key not in HOSTING_KEYS
+    )
+    if unfilled:
+        raise SystemExit(
+            f"error: {path}: set {', '.join(unfilled)} (still a {PLACEHOLDER}… placeholder);"
+            " copy parameters/example.json to your own file and edit it"
+        )
 
 
 def deploy_command(
@@ -83,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("error: BUCKET is required, e.g. make deploy BUCKET=my-driftgate")
 
     parameters = read_parameter_file(args.parameters)
+    require_filled_in(args.parameters, parameters)
     session = boto3.Session(region_name=args.region)
     require_credentials(session)
     bucket = regional_bucket(args.bucket, args.region)

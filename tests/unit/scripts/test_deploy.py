@@ -83,3 +83,17 @@ def test_refuses_when_templates_are_not_published(fake_credentials, tmp_path):
         deploy.main(["--bucket", "acme-dg", "--region", "us-east-1", "--parameters", str(path)])
     assert "publish first" in str(stop.value.code)
     assert "s3://acme-dg-us-east-1/driftgate/templates/stage.yml" in str(stop.value.code)
+
+
+def test_refuses_placeholders_left_in_the_parameter_file(fake_credentials, capsys):
+    shipped = deploy.ROOT / "parameters" / "example.json"
+    with pytest.raises(SystemExit) as stop:
+        deploy.main(["--bucket", "acme-dg", "--region", "us-east-1", "--parameters", str(shipped)])
+    message = str(stop.value.code)
+    assert "set ArtifactsBucketName (still a replace-with-" in message
+    assert "TemplatesBucketName" not in message  # deploy fills the hosting values itself
+
+
+def test_filled_in_parameters_pass(tmp_path):
+    values = {"ArtifactsBucketName": "acme-artifacts", "TemplatesBucketName": "replace-with-x"}
+    deploy.require_filled_in(tmp_path / "p.json", values)
