@@ -20,6 +20,11 @@ DEFAULT_MONITORING_CONFIG: dict[str, Any] = {
 }
 
 
+def _method(value: Any, default: str) -> str:
+    """A null or blank method means the default; methods.py warns about unknown values."""
+    return default if value is None or not str(value).strip() else str(value).strip()
+
+
 def _enabled(value: Any) -> bool:
     return str(value).strip().lower() != "disabled"
 
@@ -44,8 +49,7 @@ class MonitoringConfig:
         dist = raw.get("distribution_constraints") or {}
         threshold = float(dist.get("comparison_threshold", 0.1))
         # The documented sample spells it "comparion_method"; accept both spellings.
-        # A null or empty method means the default (methods.py warns about other values).
-        method = dist.get("comparison_method", dist.get("comparion_method")) or "Robust"
+        method = dist.get("comparison_method", dist.get("comparion_method"))
         return cls(
             evaluate_constraints=_enabled(raw.get("evaluate_constraints", "Enabled")),
             emit_metrics=_enabled(raw.get("emit_metrics", "Enabled")),
@@ -53,11 +57,11 @@ class MonitoringConfig:
             domain_content_threshold=float(raw.get("domain_content_threshold", 1.0)),
             perform_comparison=_enabled(dist.get("perform_comparison", "Enabled")),
             comparison_threshold=threshold,
-            comparison_method=str(method),
+            comparison_method=_method(method, "Robust"),
             categorical_comparison_threshold=float(
                 dist.get("categorical_comparison_threshold", threshold)
             ),
-            categorical_drift_method=str(dist.get("categorical_drift_method") or "LInfinity"),
+            categorical_drift_method=_method(dist.get("categorical_drift_method"), "LInfinity"),
         )
 
     def with_overrides(self, overrides: dict[str, Any] | None) -> MonitoringConfig:

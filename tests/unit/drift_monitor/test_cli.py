@@ -245,3 +245,23 @@ def test_s3_uris_end_to_end(ws, monkeypatch, capsys):
             == 2
         )
         assert "no such object: s3://cli-bucket/nope.json" in capsys.readouterr().err
+
+
+def test_substituted_method_is_printed_to_stderr(ws, capsys):
+    main(["baseline", "--input", str(ws / "train.csv"), "--output-dir", str(ws / "base")])
+    path = ws / "base" / "constraints.json"
+    constraints = json.loads(path.read_text())
+    constraints["monitoring_config"]["distribution_constraints"]["comparison_method"] = "Fuzzy"
+    path.write_text(json.dumps(constraints))
+    capsys.readouterr()
+    code = main(
+        ["run", "--capture", str(ws / "capture"), *baseline_args(ws), "--output", str(ws / "out")]
+    )
+    assert code == 0
+    out, err = capsys.readouterr()
+    warning = (
+        "features _c0, _c1: comparison_method 'Fuzzy' is not recognised (Simple or Robust); "
+        "Robust used"
+    )
+    assert f"driftgate-monitor: warning: {warning}\n" in err
+    assert json.loads(out)["warnings"] == [warning]

@@ -255,3 +255,22 @@ def test_access_denied_fails_the_run_and_counts_an_error(aws):
         _scheduled(aws, s3)
     assert metric_value("driftgate_run_errors") == 1
     assert output_keys(aws["s3"]) == []
+
+
+def test_substituted_method_is_logged_as_a_warning(aws, caplog):
+    constraints = json.loads(
+        aws["s3"].get_object(Bucket=BUCKET, Key="baseline/constraints.json")["Body"].read()
+    )
+    constraints["monitoring_config"]["distribution_constraints"]["categorical_drift_method"] = (
+        "ChiSquared"
+    )
+    aws["s3"].put_object(
+        Bucket=BUCKET, Key="baseline/constraints.json", Body=json.dumps(constraints)
+    )
+    put_capture(aws["s3"], shift=0.0)
+    with caplog.at_level("WARNING"):
+        summary = lambda_handler.handler({"window_end": WINDOW_END}, None)
+    warning = "feature s: categorical_drift_method ChiSquared is not supported; LInfinity used"
+    assert summary["warnings"] == [warning]
+    logged = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert [r.getMessage() for r in logged] == [f"driftgate warning: {warning}"]

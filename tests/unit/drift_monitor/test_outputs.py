@@ -210,3 +210,40 @@ def test_window_of_only_wrong_width_rows_is_a_schema_violation_not_insufficient(
     assert result.status == "completed"
     assert [v["constraint_check_type"] for v in result.violations] == ["extra_column_check"]
     assert result.summary["malformed"] == {"too_many_columns": 20}
+
+
+def ask_for_chi_squared(ws):
+    path = ws / "baseline" / "constraints.json"
+    constraints = json.loads(path.read_text())
+    colour = next(f for f in constraints["features"] if f["name"] == "colour")
+    colour["monitoringConfigOverrides"] = {
+        "distribution_constraints": {"categorical_drift_method": "ChiSquared"}
+    }
+    path.write_text(json.dumps(constraints))
+
+
+CHI_WARNING = "feature colour: categorical_drift_method ChiSquared is not supported; LInfinity used"
+
+
+def test_substituted_method_is_in_the_summary_file_and_the_report(workspace):
+    ask_for_chi_squared(workspace)
+    result = run(workspace)
+    summary = json.loads((workspace / "out" / "driftgate_summary.json").read_text())
+    assert summary["warnings"] == result.summary["warnings"] == [CHI_WARNING]
+    html = (workspace / "out" / "report.html").read_text()
+    box = html[html.index('<div class="warn"') : html.index("</div>")]
+    assert "Warnings (1)" in box and CHI_WARNING in box
+    assert html.index('<div class="warn"') < html.index("<table>")  # above everything else
+
+
+def test_warning_is_written_even_when_the_window_is_skipped(workspace):
+    ask_for_chi_squared(workspace)
+    result = run(workspace, min_records=10_000)
+    assert result.status == "insufficient_data"
+    assert result.summary["warnings"] == [CHI_WARNING]
+
+
+def test_a_baseline_honoured_as_asked_shows_no_warning(workspace):
+    result = run(workspace)
+    assert result.summary["warnings"] == []
+    assert 'class="warn"' not in (workspace / "out" / "report.html").read_text()

@@ -5,7 +5,7 @@ import pytest
 from dm_helpers import csv_record
 
 from drift_monitor.baseline import build_baseline_from_columns
-from drift_monitor.processing import run_processing
+from drift_monitor.processing import main, run_processing
 from drift_monitor.storage import Storage
 from drift_monitor.window import Window, hour_prefixes, output_folder, parse_time
 
@@ -78,6 +78,23 @@ def test_unknown_mode_is_rejected(job):
         run_processing(
             {**env, "driftgate_mode": "fast", "dataset_source": str(root)}, Storage(), None
         )
+
+
+def test_unknown_comparison_method_is_printed_to_the_job_log(job, monkeypatch, capsys):
+    root, env = job
+    path = root / "constraints.json"
+    constraints = json.loads(path.read_text())
+    constraints["monitoring_config"]["distribution_constraints"]["comparison_method"] = "Exact"
+    path.write_text(json.dumps(constraints))
+    for key, value in {**env, "dataset_source": str(root), "output_path": str(root / "o")}.items():
+        monkeypatch.setenv(key, value)
+    assert main() == 0
+    out, err = capsys.readouterr()
+    warning = (
+        "feature x: comparison_method 'Exact' is not recognised (Simple or Robust); Robust used"
+    )
+    assert f"driftgate warning: {warning}\n" in err
+    assert json.loads(out)["warnings"] == [warning]
 
 
 def test_hour_prefixes_include_the_hour_before_and_output_folder_is_the_end_hour():
