@@ -121,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     results: Path = args.results
     data_dir = _data_dir(results)
     data_dir.mkdir(parents=True, exist_ok=True)
-    run_dir = results / "run"
+    # One folder per run: concurrent runs must not overwrite each other's plans.
+    run_dir = results / "runs" / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
     run_dir.mkdir(parents=True, exist_ok=True)
 
     revision = _revision()
