@@ -15,7 +15,9 @@ schedule="", publisher=None, kms_key=None, progress=None) -> MonitorResult``
     hour folders of ``window`` when given), compare it with the baseline, write
     ``constraint_violations.json``, ``statistics.json``, ``report.html`` and
     ``driftgate_summary.json`` under ``output``, and publish metrics and the violations
-    event through ``publisher`` when given. ``result.violations``, ``result.summary``.
+    event through ``publisher`` when given. ``result.violations``, ``result.summary``
+    (its ``warnings`` list names every feature whose baseline asks for a drift method that
+    did not run, such as ``categorical_drift_method: ChiSquared``).
 
 ``profile_window(baseline, files, storage, window=None) -> WindowProfile`` and
 ``WindowProfile.merge`` / ``to_dict`` / ``from_dict`` with ``finish_run(baseline, profile,
