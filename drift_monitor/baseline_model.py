@@ -9,16 +9,12 @@ from typing import Any
 
 import numpy as np
 
-from drift_monitor.config import MonitoringConfig
+from drift_monitor.config import BaselineError, MonitoringConfig
 
 NUMERIC_TYPES = ("Integral", "Fractional")
 # Window histograms use the baseline's quantiles as bin edges: fine enough for the CDF
 # distance, fixed so that window and shard histograms merge exactly.
 HISTOGRAM_BINS = 100
-
-
-class BaselineError(ValueError):
-    """The baseline files are missing fields or inconsistent."""
 
 
 @dataclass
@@ -146,6 +142,8 @@ def load_baseline(statistics: dict[str, Any], constraints: dict[str, Any]) -> Ba
         features.append(feature)
     item_count = int((statistics.get("dataset") or {}).get("item_count", 0))
     config = MonitoringConfig.from_dict(constraints.get("monitoring_config"))
+    for feature in features:  # a bad override fails at load, naming its feature
+        config.with_overrides(feature.overrides, feature.name)
     return Baseline(features=features, config=config, item_count=item_count)
 
 

@@ -26,6 +26,9 @@ from common.s3uri import S3_URI_PATTERN, S3Location, parse_s3_uri
 
 INFERRED_TYPES = frozenset({"Integral", "Fractional", "String", "Unknown"})
 INFERRED_TYPES_TEXT = ", ".join(sorted(INFERRED_TYPES))
+# Numbers the drift monitor reads from constraints.json (Model Monitor's schema).
+THRESHOLD_KEYS = ("datatype_check_threshold", "domain_content_threshold")
+DISTRIBUTION_THRESHOLD_KEYS = ("comparison_threshold", "categorical_comparison_threshold")
 # CloudFormation rejects a response body over 4,096 bytes; keep 1,024 for the envelope
 # (stack id, request id, logical id, physical id, status).
 DATA_LIMIT_BYTES = 3072
@@ -125,6 +128,7 @@ def check(statistics_doc: Any, constraints_doc: Any, request: BaselineRequest) -
     cons_name = request.constraints.file_name
     check_kinds(statistics_doc, constraints_doc, stats_name, cons_name)
     names = constraint_feature_names(constraints_doc, cons_name)
+    check_monitoring_config(constraints_doc, cons_name)
     known = statistics_feature_names(statistics_doc, stats_name)
     for name in names:
         if name not in known:
@@ -164,6 +168,12 @@ def constraint_feature_names(doc: Mapping[str, Any], label: str) -> tuple[str, .
                 f"{label}: features[{index}] ({shorten(name, 40)}) has inferred_type "
                 f"{shorten(str(inferred), 30)!r}; expected one of {INFERRED_TYPES_TEXT}"
             )
+        if any(c in name for c in '"\\') or any(ord(c) < 32 for c in name):
+            # The dashboard body is JSON assembled by CloudFormation from FeatureNames.
+            raise CustomResourceError(
+                f"{label}: feature name {shorten(name, 60)!r} has a quote, backslash or "
+                "control character, which the drift dashboard cannot carry; rename the feature"
+            )
         if "," in name or name != name.strip():
             # CloudFormation splits a CommaDelimitedList on commas and trims each member.
             raise CustomResourceError(
@@ -173,6 +183,48 @@ def constraint_feature_names(doc: Mapping[str, Any], label: str) -> tuple[str, .
         names.append(name)
     check_unique(names, label)
     return tuple(names)
+
+
+def check_monitoring_config(doc: Mapping[str, Any], label: str) -> None:
+    """The monitor reads these blocks and numbers; refuse them here, not at its first run."""
+    check_config_block(doc.get("monitoring_config"), f"{label}: monitoring_config")
+    for index, feature in enumerate(doc["features"]):
+        overrides = feature.get("monitoringConfigOverrides")
+        where = f"{label}: features[{index}].monitoringConfigOverrides"
+        check_config_block(overrides, where)
+
+
+def check_config_block(block: Any, where: str) -> None:
+    if block is None:
+        return
+    if not isinstance(block, dict):
+        raise CustomResourceError(f"{where} is {kind(block)}, expected an object")
+    check_thresholds(block, THRESHOLD_KEYS, where)
+    distribution = block.get("distribution_constraints")
+    if distribution is None:
+        return
+    if not isinstance(distribution, dict):
+        raise CustomResourceError(
+            f"{where}.distribution_constraints is {kind(distribution)}, expected an object"
+        )
+    check_thresholds(distribution, DISTRIBUTION_THRESHOLD_KEYS, f"{where}.distribution_constraints")
+
+
+def check_thresholds(block: Mapping[str, Any], keys: Sequence[str], where: str) -> None:
+    for key in keys:
+        if key not in block:
+            continue
+        value = block[key]
+        number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+        if isinstance(value, str):
+            try:
+                number = float(value)
+            except ValueError:
+                number = None
+        if number is None or not 0 <= number < float("inf"):
+            raise CustomResourceError(
+                f"{where}.{key} is {shorten(repr(value), 30)}; expected a non-negative number"
+            )
 
 
 def statistics_feature_names(doc: Mapping[str, Any], label: str) -> frozenset[str]:

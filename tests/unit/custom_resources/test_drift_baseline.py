@@ -289,6 +289,63 @@ def test_feature_name_that_a_comma_list_cannot_carry_fails(responses, s3, name):
     )
 
 
+@pytest.mark.parametrize("name", ['age"s', "age\\years", "age\tyears"])
+def test_feature_name_the_dashboard_json_cannot_carry_fails(responses, s3, name):
+    stats, cons = statistics(), constraints()
+    stats["features"][0]["name"] = cons["features"][0]["name"] = name
+    upload_pair(s3, stats, cons)
+
+    assert "has a quote, backslash or control character" in failed_reason(
+        responses_after_create(responses)
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda doc: doc.__setitem__("monitoring_config", ["Enabled"]),
+            "constraints.json: monitoring_config is a list, expected an object",
+        ),
+        (
+            lambda doc: doc.setdefault("monitoring_config", {}).__setitem__(
+                "datatype_check_threshold", "high"
+            ),
+            "constraints.json: monitoring_config.datatype_check_threshold is 'high'; "
+            "expected a non-negative number",
+        ),
+        (
+            lambda doc: doc.setdefault("monitoring_config", {}).__setitem__(
+                "distribution_constraints", {"comparison_threshold": -1}
+            ),
+            "constraints.json: monitoring_config.distribution_constraints.comparison_threshold "
+            "is -1; expected a non-negative number",
+        ),
+        (
+            lambda doc: doc["features"][1].__setitem__(
+                "monitoringConfigOverrides", {"distribution_constraints": "off"}
+            ),
+            "constraints.json: features[1].monitoringConfigOverrides.distribution_constraints "
+            "is a string, expected an object",
+        ),
+    ],
+)
+def test_malformed_monitoring_config_fails_the_deploy(responses, s3, change, message):
+    doc = constraints()
+    change(doc)
+    upload_pair(s3, statistics(), doc)
+
+    assert failed_reason(responses_after_create(responses)) == message
+
+
+def test_numeric_strings_in_monitoring_config_are_accepted(responses, s3):
+    doc = constraints()
+    doc.setdefault("monitoring_config", {})["domain_content_threshold"] = "0.9"
+    upload_pair(s3, statistics(), doc)
+
+    assert only(responses_after_create(responses))["Status"] == "SUCCESS"
+
+
 def test_constraint_feature_missing_from_statistics_fails(responses, s3):
     stats = statistics()
     stats["features"] = stats["features"][:2]
