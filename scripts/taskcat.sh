@@ -2,6 +2,7 @@
 # taskcat test run against real AWS: `make taskcat` (needs credentials, e.g. AWS_PROFILE).
 # Runs from build/dist (make package), which has the hosting-bucket layout taskcat uploads.
 # Extra arguments go to taskcat, e.g. `scripts/taskcat.sh -t direct-builtin -r us-east-1`.
+# TASKCAT, DRIFTGATE_PYTHON and DRIFTGATE_DIST override the tools and the tree (tests use them).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 taskcat="${TASKCAT:-$root/.venv-taskcat/bin/taskcat}"
