@@ -14,7 +14,7 @@ BUCKET ?=
 REGIONS ?= us-east-1
 KEY_PREFIX ?= driftgate/
 STACK_NAME ?= driftgate
-PARAMETERS ?= parameters/staging.json
+PARAMETERS ?= parameters/mine.json
 REGION ?= $(firstword $(REGIONS))
 
 .PHONY: help venv lint test unit package demo publish deploy taskcat bench clean
@@ -60,13 +60,17 @@ package: venv ## build Lambda zips and templates into build/dist
 demo: venv ## the whole story on the local emulator, no AWS account needed
 	$(BIN)/python -m scripts.demo
 
-publish: package ## upload to one bucket per region: make publish BUCKET=name REGIONS="us-east-1 eu-west-1"
+publish: $(BIN)/.installed ## upload to one bucket per region: make publish BUCKET=name REGIONS="us-east-1 eu-west-1"
+	$(BIN)/python -m scripts.aws_credentials
+	$(MAKE) --no-print-directory package
 	$(BIN)/python -m scripts.publish --bucket "$(BUCKET)" --key-prefix "$(KEY_PREFIX)" --regions $(REGIONS)
 
-deploy: venv ## deploy the root stack: make deploy BUCKET=name REGION=us-east-1 PARAMETERS=parameters/staging.json
+deploy: $(BIN)/.installed ## deploy the root stack: make deploy BUCKET=name REGION=us-east-1 PARAMETERS=parameters/mine.json
 	$(BIN)/python -m scripts.deploy --bucket "$(BUCKET)" --key-prefix "$(KEY_PREFIX)" --region "$(REGION)" --stack-name "$(STACK_NAME)" --parameters "$(PARAMETERS)"
 
-taskcat: package $(TASKCAT_VENV)/.installed ## taskcat test run against real AWS (needs credentials)
+taskcat: $(BIN)/.installed ## taskcat test run against real AWS (needs credentials)
+	$(BIN)/python -m scripts.aws_credentials
+	$(MAKE) --no-print-directory package $(TASKCAT_VENV)/.installed
 	scripts/taskcat.sh
 
 $(BENCH_VENV)/.installed: benchmarks/requirements.txt
