@@ -42,22 +42,22 @@ $(TASKCAT_VENV)/.installed: requirements/taskcat.txt
 
 venv: $(BIN)/.installed $(CHECKOV_VENV)/.installed $(TASKCAT_VENV)/.installed ## create the environments
 
-lint: venv ## ruff, cfn-lint (every region in .cfnlintrc), checkov
+lint: $(BIN)/.installed $(CHECKOV_VENV)/.installed ## ruff, cfn-lint (every region in .cfnlintrc), checkov
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint
 	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation -d templates
 
-test: lint ## everything CI runs: lint, then unit, template and end-to-end tests
+test: lint $(TASKCAT_VENV)/.installed ## everything CI runs: lint, then unit, template and end-to-end tests
 	$(BIN)/pytest
 
-unit: venv ## unit and template tests only (fast)
+unit: $(BIN)/.installed ## unit and template tests only (fast)
 	$(BIN)/pytest -m "not e2e"
 
-package: venv ## build Lambda zips and templates into build/dist
+package: $(BIN)/.installed ## build Lambda zips and templates into build/dist
 	$(BIN)/python -m scripts.package --out build/dist
 
-demo: venv ## the whole story on the local emulator, no AWS account needed
+demo: $(BIN)/.installed ## the whole story on the local emulator, no AWS account needed
 	$(BIN)/python -m scripts.demo
 
 publish: $(BIN)/.installed ## upload to one bucket per region: make publish BUCKET=name REGIONS="us-east-1 eu-west-1"
