@@ -50,9 +50,11 @@ def _run_child(
 ) -> dict[str, Any]:
     pythonpath = os.pathsep.join(str(p) for p in [*path, ROOT])
     env = {**os.environ, "PYTHONPATH": pythonpath, "PYTHONHASHSEED": "0"}
+    # Run from the plan's folder: ``-m`` puts the working directory first on sys.path,
+    # and the repository root there would shadow an exported monitor.
     subprocess.run(
         [python, "-m", "benchmarks.child", tool, str(plan_path), str(result_path)],
-        cwd=ROOT,
+        cwd=plan_path.parent,
         env=env,
         check=True,
     )
@@ -118,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    results: Path = args.results
+    results: Path = args.results.resolve()  # children run elsewhere: absolute paths
     data_dir = _data_dir(results)
     data_dir.mkdir(parents=True, exist_ok=True)
     # One folder per run: concurrent runs must not overwrite each other's plans.
