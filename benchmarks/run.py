@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     runs: dict[tuple[str, int], dict[str, Any]] = {}
     generation: dict[int, float] = {}
     pythons = {"driftgate": sys.executable, "floor": sys.executable}
-    pythons["evidently"] = args.evidently_python
+    pythons["evidently"] = os.path.abspath(args.evidently_python)  # keep the venv symlink
     order = list(report.TOOLS)
     for index, size in enumerate(sizes):
         windows: list[WindowPlan] = []
