@@ -39,6 +39,35 @@ def _drifted_columns(metrics: list[dict[str, Any]]) -> tuple[list[str], list[str
     return drifted, sorted(methods)
 
 
+def outcome(metrics: list[dict[str, Any]]) -> dict[str, Any]:
+    """A window's verdict from the snapshot's metrics: detected when any column drifted."""
+    drifted, methods = _drifted_columns(metrics)
+    share = next(
+        (m["value"]["share"] for m in metrics if "DriftedColumnsCount" in m["metric_name"]),
+        0.0,
+    )
+    return {
+        "detected": bool(drifted),
+        "dataset_drift": share >= 0.5,
+        "features": sorted(drifted),
+        "methods": methods,
+    }
+
+
+def capture_frame(rows: list[str], names: list[str], categorical: list[str]) -> Any:
+    """The window's CSV rows as a DataFrame: pandas' C reader, categorical columns as
+    text; a row with an extra field loses it (with pandas' ParserWarning)."""
+    import pandas as pd
+
+    return pd.read_csv(
+        io.StringIO("\n".join(rows)),
+        header=None,
+        names=names,
+        index_col=False,
+        dtype=dict.fromkeys(categorical, str),
+    )
+
+
 def setup(plan: Plan) -> tuple[WindowFn, dict[str, Any]]:
     import evidently
     import pandas as pd
@@ -60,31 +89,14 @@ def setup(plan: Plan) -> tuple[WindowFn, dict[str, Any]]:
         rows: list[str] = []
         for path in capture_files(Path(window.capture_root)):
             rows.extend(input_rows(path))
-        frame = pd.read_csv(
-            io.StringIO("\n".join(rows)),
-            header=None,
-            names=plan.names,
-            index_col=False,
-            dtype=text_columns,
-        )
+        frame = capture_frame(rows, plan.names, categorical)
         parsed = time.perf_counter()
         current = Dataset.from_pandas(frame, data_definition=definition)
         snapshot = Report([DataDriftPreset()]).run(current, reference)
         metrics = snapshot.dict()["metrics"]
         done = time.perf_counter()
-        drifted, methods = _drifted_columns(metrics)
-        share = next(
-            (m["value"]["share"] for m in metrics if "DriftedColumnsCount" in m["metric_name"]),
-            0.0,
-        )
-        outcome = {
-            "detected": bool(drifted),
-            "dataset_drift": share >= 0.5,
-            "features": sorted(drifted),
-            "methods": methods,
-        }
         phases = {"parse_s": parsed - began, "compute_s": done - parsed}
-        return len(frame), phases, outcome
+        return len(frame), phases, outcome(metrics)
 
     facts = {
         "version": evidently.__version__,

@@ -1,0 +1,264 @@
+"""The numbers latest.md publishes: rates, medians, target verdicts and the tables."""
+
+import math
+
+import pytest
+
+from benchmarks import report
+
+
+def window(kind="mean_shift", detected=False, error=None, wall=1.0, status=None, **phases):
+    outcome = {"detected": detected}
+    if status:
+        outcome["status"] = status
+    return {"kind": kind, "outcome": outcome, "error": error, "wall_s": wall, "phases": phases}
+
+
+def run(windows, max_rss=100.0):
+    return {"windows": windows, "max_rss_mb": max_rss, "rss_after_setup_mb": 50.0, "setup_s": 1.0}
+
+
+def perf(tool, size, wall, rss=100.0):
+    return {
+        "tool": tool,
+        "size": size,
+        "median_wall_s": wall,
+        "rows_per_s": size / wall if wall == wall else math.nan,
+        "max_rss_mb": rss,
+    }
+
+
+def detect(tool, rate, fp_rate):
+    return {"tool": tool, "detection_rate": rate, "false_positive_rate": fp_rate}
+
+
+def verdicts(targets):
+    return {t["target"]: t["met"] for t in targets}
+
+
+# --- detection definition -------------------------------------------------------------
+
+
+def test_a_flag_or_a_failed_run_is_a_detection_and_a_clean_run_is_not():
+    assert report.detected(window(detected=True))
+    assert report.detected(window(error="ValueError: all-empty column"))
+    assert not report.detected(window(detected=False))
+    assert not report.detected({"outcome": {}, "error": None})
+
+
+def test_detection_rate_counts_errors_as_detections_and_says_so():
+    runs = {
+        ("evidently", 10): run(
+            [
+                window("schema_drop", error="ValueError: empty"),
+                window("schema_drop", detected=True),
+                window("mean_shift", detected=False),
+                window("mean_shift", detected=True),
+                window("none"),
+                window("none", detected=True),
+            ]
+        )
+    }
+    (row,) = report.detection_rows(runs)
+    assert (row["detected"], row["drifted"]) == (3, 4)
+    assert row["detection_rate"] == pytest.approx(0.75)
+    assert (row["false_positives"], row["controls"]) == (1, 2)
+    assert row["false_positive_rate"] == pytest.approx(0.5)
+    assert row["per_kind"] == {
+        "mean_shift": "1/2",
+        "none": "1/2",
+        "schema_drop": "2/2 (1 by error)",
+    }
+
+
+def test_an_error_on_a_control_is_a_false_positive():
+    runs = {("driftgate", 10): run([window("none", error="OSError: boom"), window("none")])}
+    (row,) = report.detection_rows(runs)
+    assert row["false_positives"] == 1
+    assert row["false_positive_rate"] == pytest.approx(0.5)
+
+
+def test_insufficient_data_is_not_a_detection_and_is_marked():
+    runs = {
+        ("driftgate", 10): run(
+            [window("mean_shift", status="insufficient_data"), window("mean_shift", detected=True)]
+        )
+    }
+    (row,) = report.detection_rows(runs)
+    assert row["detected"] == 1
+    assert row["detection_rate"] == pytest.approx(0.5)
+    assert row["per_kind"]["mean_shift"] == "1/2 (1 insufficient data)"
+
+
+def test_detection_pools_sizes_per_tool_and_never_mixes_tools():
+    runs = {
+        ("driftgate", 10): run([window(detected=True), window("none")]),
+        ("driftgate", 100): run([window(detected=False)]),
+        ("evidently", 10): run([window(detected=True), window(detected=True)]),
+        ("floor", 10): run([window(detected=True)]),
+    }
+    rows = {r["tool"]: r for r in report.detection_rows(runs)}
+    assert set(rows) == {"driftgate", "evidently"}  # the floor detects nothing
+    assert (rows["driftgate"]["detected"], rows["driftgate"]["drifted"]) == (1, 2)
+    assert (rows["evidently"]["detected"], rows["evidently"]["drifted"]) == (2, 2)
+
+
+def test_no_controls_gives_an_undefined_false_positive_rate():
+    (row,) = report.detection_rows({("driftgate", 10): run([window(detected=True)])})
+    assert math.isnan(row["false_positive_rate"])
+
+
+# --- performance -----------------------------------------------------------------------
+
+
+def test_medians_leave_out_failed_windows_and_count_them():
+    runs = {
+        ("evidently", 1000): run(
+            [
+                window(wall=1.0, parse_s=0.1, compute_s=0.9),
+                window(wall=3.0, parse_s=0.3, compute_s=2.7),
+                window(wall=2.0, parse_s=0.2, compute_s=1.8),
+                window(wall=0.01, error="ValueError: x"),
+            ],
+            max_rss=321.0,
+        )
+    }
+    (row,) = report.performance_rows(runs)
+    assert (row["windows"], row["errors"]) == (4, 1)
+    assert row["median_wall_s"] == pytest.approx(2.0)
+    assert row["median_parse_s"] == pytest.approx(0.2)
+    assert row["median_compute_s"] == pytest.approx(1.8)
+    assert row["rows_per_s"] == pytest.approx(500.0)
+    assert row["max_rss_mb"] == 321.0
+
+
+def test_a_tool_that_failed_everywhere_has_no_throughput():
+    (row,) = report.performance_rows({("evidently", 10): run([window(error="E: x")])})
+    assert math.isnan(row["median_wall_s"])
+    assert math.isnan(row["rows_per_s"])
+
+
+def test_performance_rows_are_ordered_by_size_then_tool():
+    runs = {
+        (tool, size): run([window()])
+        for tool in ("floor", "evidently", "driftgate")
+        for size in (100, 10)
+    }
+    order = [(r["size"], r["tool"]) for r in report.performance_rows(runs)]
+    assert order == sorted(order)
+
+
+# --- targets ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dg_wall", "ev_wall", "met"),
+    [(1.0, 10.0, True), (1.0, 9.9, False), (1.0, 20.0, True), (2.0, 10.0, False)],
+)
+def test_throughput_target_is_ten_times_evidently(dg_wall, ev_wall, met):
+    targets = report.target_rows(
+        [perf("driftgate", 1000, dg_wall), perf("evidently", 1000, ev_wall)], []
+    )
+    assert verdicts(targets)["throughput >= 10x Evidently at 1,000"] is met
+
+
+@pytest.mark.parametrize(
+    ("dg_wall", "floor_wall", "met"), [(2.0, 1.0, True), (2.01, 1.0, False), (0.5, 1.0, True)]
+)
+def test_floor_target_is_at_most_twice_the_floor_time(dg_wall, floor_wall, met):
+    targets = report.target_rows(
+        [perf("driftgate", 10, dg_wall), perf("floor", 10, floor_wall)], []
+    )
+    assert verdicts(targets)["time <= 2x parse-only floor at 10"] is met
+
+
+@pytest.mark.parametrize(("dg_rss", "met"), [(100.0, True), (101.0, False), (30.0, True)])
+def test_memory_target_is_a_third_of_evidently_at_the_largest_size(dg_rss, met):
+    perf_rows = [
+        perf("driftgate", 10, 1.0, rss=10.0),
+        perf("evidently", 10, 1.0, rss=1000.0),
+        perf("driftgate", 1000, 1.0, rss=dg_rss),
+        perf("evidently", 1000, 1.0, rss=300.0),
+    ]
+    targets = verdicts(report.target_rows(perf_rows, []))
+    memory = [name for name in targets if name.startswith("peak memory")]
+    assert memory == ["peak memory <= 1/3 of Evidently at 1,000"]  # largest size only
+    assert targets[memory[0]] is met
+
+
+def test_a_tool_without_a_measurement_fails_its_ratio_targets():
+    perf_rows = [
+        perf("driftgate", 10, 1.0),
+        perf("evidently", 10, math.nan),
+        perf("floor", 10, 1.0),
+    ]
+    perf_rows[0]["median_wall_s"] = math.nan
+    perf_rows[0]["rows_per_s"] = math.nan
+    targets = verdicts(report.target_rows(perf_rows, []))
+    assert targets["throughput >= 10x Evidently at 10"] is False
+    assert targets["time <= 2x parse-only floor at 10"] is False
+
+
+@pytest.mark.parametrize(
+    ("dg", "ev", "rate_met", "fp_met"),
+    [
+        ((0.9, 0.1), (0.9, 0.1), True, True),
+        ((0.8, 0.0), (0.9, 0.0), False, True),
+        ((1.0, 0.2), (0.9, 0.1), True, False),
+        ((1.0, math.nan), (0.9, 0.0), True, False),
+    ],
+)
+def test_detection_targets_compare_with_evidently(dg, ev, rate_met, fp_met):
+    targets = verdicts(report.target_rows([], [detect("driftgate", *dg), detect("evidently", *ev)]))
+    assert targets["detection rate >= Evidently's"] is rate_met
+    assert targets["false-positive rate <= Evidently's"] is fp_met
+
+
+def test_targets_cover_every_size_and_all_four_goals():
+    perf_rows = [perf(t, s, 1.0) for t in report.TOOLS for s in (10, 100)]
+    detect_rows = [detect("driftgate", 1.0, 0.0), detect("evidently", 1.0, 0.0)]
+    names = [t["target"] for t in report.target_rows(perf_rows, detect_rows)]
+    assert len(names) == 2 * 2 + 1 + 2
+    assert sum(n.startswith("throughput") for n in names) == 2
+    assert sum(n.startswith("time <=") for n in names) == 2
+
+
+# --- the Markdown ----------------------------------------------------------------------
+
+
+def result_with(targets):
+    runs = {
+        ("driftgate", 10): run([window(detected=True), window("none")]),
+        ("evidently", 10): run([window(error="ValueError: x"), window("none")]),
+    }
+    return {
+        "machine": "test machine",
+        "revision": "abc1234",
+        "performance": report.performance_rows(runs),
+        "detection": report.detection_rows(runs),
+        "targets": targets,
+        "facts": {"driftgate": {"tests": "L-inf"}},
+    }
+
+
+def test_markdown_prints_a_missed_target_as_no_and_a_met_one_as_yes():
+    text = report.markdown(
+        result_with(
+            [
+                {"target": "throughput >= 10x Evidently at 10", "value": "9.9x", "met": False},
+                {"target": "detection rate >= Evidently's", "value": "1 vs 1", "met": True},
+            ]
+        )
+    )
+    assert "| throughput >= 10x Evidently at 10 | 9.9x | NO |" in text
+    assert "| detection rate >= Evidently's | 1 vs 1 | yes |" in text
+
+
+def test_markdown_shows_failures_rates_and_revision():
+    text = report.markdown(result_with([]))
+    assert "Revision: abc1234" in text
+    assert "| 10 | evidently | 2 (1 failed) |" in text
+    assert "| evidently | 1/1 = 1.00 | 0/1 = 0.00 | 1/1 (1 by error) | 0/1 |" in text
+    assert "| driftgate | 1/1 = 1.00 | 0/1 = 0.00 | 1/1 | 0/1 |" in text
+    assert "n/a" in text  # no window recorded a parse or compute phase
+    assert "- driftgate: tests: L-inf" in text
