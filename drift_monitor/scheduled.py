@@ -77,13 +77,26 @@ class ScheduledConfig:
 
 
 def scheduled_window(event: Mapping[str, Any] | None, now: datetime, period: int) -> Window:
-    """``window_end`` from the event re-runs a past window; otherwise the last period."""
-    window_end = (event or {}).get("window_end")
-    if window_end:
+    """``window_end`` from the event re-runs a past window; otherwise the last period
+    before ``scheduled_time`` (EventBridge Scheduler's ``<aws.scheduler.scheduled-time>``)
+    or, without it, before ``now``.
+
+    The scheduled time makes a retried or late invocation (Scheduler's RetryPolicy,
+    Lambda's asynchronous retries) analyse the window it was scheduled for, not the
+    period it happens to run in.
+    """
+    event = event or {}
+    for key in ("window_end", "scheduled_time"):
+        value = event.get(key)
+        if not value:
+            continue
         try:
-            return window_ending(parse_time(str(window_end)), period)
+            moment = parse_time(str(value))
         except ValueError as exc:
-            raise ConfigError(f"event window_end is not ISO 8601: {window_end!r}") from exc
+            raise ConfigError(f"event {key} is not ISO 8601: {value!r}") from exc
+        if key == "window_end":
+            return window_ending(moment, period)
+        return previous_window(moment, period)
     return previous_window(now, period)
 
 

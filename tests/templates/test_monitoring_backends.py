@@ -2,11 +2,12 @@
 
 import json
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from drift_monitor.scheduled import ScheduledConfig
+from drift_monitor.scheduled import ScheduledConfig, scheduled_window
 
 SCHEDULES = ("hourly", "daily", "every-15-minutes")
 BACKENDS = ("builtin", "model-monitor")
@@ -264,6 +265,20 @@ def test_builtin_environment_is_accepted_by_the_monitor(templates, schedule):
     assert config.namespace == "driftgate/Endpoints/data-metrics"
     assert config.output_uri == "s3://demo-data/monitoring/demo-staging"
     assert config.capture_uri == "s3://demo-data/capture"
+
+
+def test_schedule_input_makes_a_late_retry_analyse_the_scheduled_window(templates):
+    """Scheduler substitutes <aws.scheduler.scheduled-time> in the target input; the
+    monitor must take its window from that, not from when a retry happens to run."""
+    target = templates["monitoring.yml"]["Resources"]["MonitorSchedule"]["Properties"]["Target"]
+    sent = json.loads(
+        target["Input"].replace("<aws.scheduler.scheduled-time>", "2026-11-23T16:02:11Z")
+    )
+    retried_at = datetime(2026, 11, 23, 17, 40, tzinfo=UTC)
+
+    window = scheduled_window(sent, retried_at, 60)
+
+    assert (window.start_iso, window.end_iso) == ("2026-11-23T15:00:00Z", "2026-11-23T16:00:00Z")
 
 
 # ---------------------------------------------------------------------------- dashboard

@@ -198,6 +198,24 @@ def test_without_window_end_the_previous_period_is_used():
         scheduled_window({"window_end": "yesterday"}, now, 60)
 
 
+def test_a_late_retry_analyses_the_window_it_was_scheduled_for():
+    # Scheduled at 16:02 (rate schedules keep their creation minute), retried at 17:40:
+    # the window is still the hour before the scheduled time, not before the retry.
+    retry_time = datetime(2026, 11, 23, 17, 40, tzinfo=UTC)
+    event = {"scheduled_time": "2026-11-23T16:02:11Z"}
+    assert scheduled_window(event, retry_time, 60) == Window(
+        parse_time("2026-11-23T15:00:00Z"), parse_time("2026-11-23T16:00:00Z")
+    )
+    assert scheduled_window(event, retry_time, 15) == Window(
+        parse_time("2026-11-23T15:45:00Z"), parse_time("2026-11-23T16:00:00Z")
+    )
+    # An explicit re-run wins over the scheduled time.
+    rerun = {**event, "window_end": "2026-11-20T10:00:00Z"}
+    assert scheduled_window(rerun, retry_time, 60).end == parse_time("2026-11-20T10:00:00Z")
+    with pytest.raises(ConfigError, match="scheduled_time"):
+        scheduled_window({"scheduled_time": "<aws.scheduler.scheduled-time>"}, retry_time, 60)
+
+
 def test_missing_configuration_is_named(aws, monkeypatch):
     monkeypatch.delenv("DRIFTGATE_CAPTURE_S3_URI")
     with pytest.raises(ConfigError, match="DRIFTGATE_CAPTURE_S3_URI"):
