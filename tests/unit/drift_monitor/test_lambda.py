@@ -5,7 +5,8 @@ import boto3
 import numpy as np
 import pytest
 from botocore.awsrequest import AWSResponse
-from botocore.exceptions import ClientError
+from botocore.config import Config
+from botocore.exceptions import ClientError, ReadTimeoutError
 from dm_helpers import csv_record
 from moto import mock_aws
 
@@ -292,3 +293,69 @@ def test_substituted_method_is_logged_as_a_warning(aws, caplog):
     assert summary["warnings"] == [warning]
     logged = [r for r in caplog.records if r.levelname == "WARNING"]
     assert [r.getMessage() for r in logged] == [f"driftgate warning: {warning}"]
+
+
+def _time_out_first(operation, times):
+    calls = {"n": 0}
+
+    def hook(request, **_kw):
+        calls["n"] += 1
+        if calls["n"] <= times:
+            raise ReadTimeoutError(endpoint_url=request.url)
+        return None
+
+    return hook, calls
+
+
+def test_s3_read_timeout_is_retried(aws):
+    put_capture(aws["s3"], shift=3.0)
+    s3 = boto3.client("s3", config=RETRY_CONFIG)
+    hook, calls = _time_out_first("GetObject", times=1)
+    s3.meta.events.register_first("before-send.s3.GetObject", hook)
+
+    result = _scheduled(aws, s3)
+
+    assert (result.status, len(result.violations)) == ("completed", 1)
+    assert calls["n"] == 4  # 1 timed out + statistics, constraints, capture file
+
+
+def test_s3_timing_out_every_attempt_fails_the_run_and_counts_an_error(aws):
+    put_capture(aws["s3"], shift=0.0)
+    s3 = boto3.client("s3", config=Config(retries={"mode": "standard", "max_attempts": 2}))
+    hook, calls = _time_out_first("GetObject", times=100)
+    s3.meta.events.register_first("before-send.s3.GetObject", hook)
+
+    with pytest.raises(ReadTimeoutError):
+        _scheduled(aws, s3)
+
+    # botocore's max_attempts counts retries: one try and two retries, then the run
+    # gives up instead of hanging on a dead connection.
+    assert calls["n"] == 3
+    assert metric_value("driftgate_run_errors") == 1
+    assert output_keys(aws["s3"]) == []
+
+
+def test_cloudwatch_throttling_is_retried(aws):
+    put_capture(aws["s3"], shift=0.0)
+    cloudwatch = boto3.client("cloudwatch", config=RETRY_CONFIG)
+    calls = {"n": 0}
+
+    def throttle_once(request, **_kw):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            # CloudWatch's query-compatible error header names the throttling code.
+            headers = {"x-amzn-query-error": "Throttling;Sender", "smithy-protocol": "rpc-v2-cbor"}
+            return AWSResponse(request.url, 400, headers, _Raw(b""))
+        return None
+
+    cloudwatch.meta.events.register_first("before-send.cloudwatch.PutMetricData", throttle_once)
+    config = ScheduledConfig.from_env(aws["env"])
+    window = scheduled_window({"window_end": WINDOW_END}, datetime.now(UTC), 60)
+    publisher = Publisher(cloudwatch, boto3.client("events"), NAMESPACE)
+
+    result = run_scheduled(config, window, Storage(boto3.client("s3")), publisher)
+
+    # Without a retry the Throttling error would end the run; the second attempt went
+    # through. (moto's own hook also saw the rejected attempt, so values count twice.)
+    assert (result.status, calls["n"]) == ("completed", 2)
+    assert {"driftgate_records", "feature_baseline_drift_x"} <= metric_names()
