@@ -1,0 +1,86 @@
+"""driftgate's and the floor's per-window functions on small generated windows: what
+each reports as rows and as a detection."""
+
+import dataclasses
+
+import pytest
+
+from benchmarks import tool_driftgate, tool_floor, workload
+from benchmarks.plan import Plan
+from drift_monitor import build_baseline
+from scripts import capture_generator as gen
+
+ROWS = 2_000
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    data = tmp_path_factory.mktemp("bench")
+    reference = gen.write_reference_csv(data / "reference.csv", gen.reference_frame(ROWS, 0))
+    build_baseline(str(reference), str(data / "baseline"), header=True)
+    windows = {
+        kind: workload.generate_window(data / "windows", ROWS, kind, seed)[0]
+        for kind, seed in [("none", 50), ("mean_shift", 1), ("schema_drop", 5)]
+    }
+    plan = Plan(
+        str(reference),
+        str(data / "baseline"),
+        str(data / "out"),
+        list(gen.FEATURE_NAMES),
+        [f.is_numeric for f in gen.FEATURES],
+        list(windows.values()),
+    )
+    return plan, windows
+
+
+def test_driftgate_detects_a_mean_shift_on_the_shifted_feature(setup):
+    plan, windows = setup
+    run, facts = tool_driftgate.setup(plan)
+    rows, phases, outcome = run(windows["mean_shift"])
+    assert rows == ROWS
+    assert outcome["detected"] is True
+    assert outcome["status"] == "completed"
+    assert windows["mean_shift"].feature in outcome["features"]
+    assert phases["total_s"] > 0
+    assert facts["detected_means"] == ">= 1 violation of any check"
+
+
+def test_driftgate_flags_a_dropped_column(setup):
+    plan, windows = setup
+    run, _ = tool_driftgate.setup(plan)
+    _, _, outcome = run(windows["schema_drop"])
+    assert outcome["detected"] is True
+    assert outcome["checks"]
+
+
+def test_driftgate_passes_a_control(setup):
+    plan, windows = setup
+    run, _ = tool_driftgate.setup(plan)
+    rows, _, outcome = run(windows["none"])
+    assert rows == ROWS
+    assert (outcome["detected"], outcome["checks"], outcome["status"]) == (False, [], "completed")
+
+
+def test_a_window_with_no_capture_is_insufficient_data_not_a_detection(setup):
+    plan, windows = setup
+    run, _ = tool_driftgate.setup(plan)
+    later = dataclasses.replace(
+        windows["none"],
+        id="empty",
+        start="2026-11-24T10:00:00+00:00",
+        end="2026-11-24T11:00:00+00:00",
+    )
+    rows, _, outcome = run(later)
+    assert rows == 0
+    assert (outcome["detected"], outcome["status"]) == (False, "insufficient_data")
+
+
+def test_the_floor_reads_every_row_and_detects_nothing(setup):
+    plan, windows = setup
+    run, facts = tool_floor.setup(plan)
+    for window in windows.values():
+        rows, phases, outcome = run(window)
+        assert rows == ROWS
+        assert outcome == {}
+        assert phases["parse_s"] > 0
+    assert "loadtxt" in facts["method"]
