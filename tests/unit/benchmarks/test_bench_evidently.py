@@ -124,3 +124,9 @@ def test_an_added_column_is_dropped_with_a_warning(tmp_path):
         parsed = tool_evidently.capture_frame(rows, NAMES, CATEGORICAL)
     assert parsed.shape == (40, 20)
     assert any(issubclass(w.category, pd.errors.ParserWarning) for w in caught)
+
+
+def test_categorical_columns_stay_text_even_when_they_look_like_numbers():
+    parsed = tool_evidently.capture_frame(["1.5,01", "2.5,2"], ["x", "code"], ["code"])
+    assert parsed["code"].tolist() == ["01", "2"]
+    assert parsed["x"].tolist() == [1.5, 2.5]

@@ -84,3 +84,14 @@ def test_the_floor_reads_every_row_and_detects_nothing(setup):
         assert outcome == {}
         assert phases["parse_s"] > 0
     assert "loadtxt" in facts["method"]
+
+
+def test_the_floor_adds_up_rows_over_several_files(setup, tmp_path):
+    plan, windows = setup
+    paths, _ = gen.write_window(
+        tmp_path, "bench", workload.START, 90, 3, gen.DriftSpec("none"), records_per_file=40
+    )
+    assert len(paths) == 3
+    run, _ = tool_floor.setup(plan)
+    rows, _, _ = run(dataclasses.replace(windows["none"], capture_root=str(tmp_path)))
+    assert rows == 90
