@@ -35,6 +35,14 @@ def inventory(emu: Emulator, region: str) -> dict[str, list[str]]:
             d["DashboardName"]
             for d in emu.client("cloudwatch", region).list_dashboards()["DashboardEntries"]
         ],
+        "KMS aliases": [
+            a["AliasName"]
+            for a in kms.list_aliases()["Aliases"]
+            if not a["AliasName"].startswith("alias/aws/")
+        ],
+        "CloudWatch log groups": [
+            g["logGroupName"] for g in emu.client("logs", region).describe_log_groups()["logGroups"]
+        ],
         "SSM parameters": [
             p["Name"] for p in emu.client("ssm", region).describe_parameters()["Parameters"]
         ],

@@ -145,6 +145,13 @@ def test_update_with_a_new_nonce_deploys_the_newly_approved_version(story):
 
 def test_delete_leaves_only_the_retained_data_bucket_and_key(story):
     outputs = scenario.outputs(root(story))
+    live = difference(inventory(story.emu, SETUP.region), story.before)
+    # The inventory sees what the stack made, log groups included (the monitor has run
+    # and logged into its own group, not an unowned /aws/lambda/ one).
+    assert {"IAM roles", "Lambda functions", "SageMaker endpoints", "KMS aliases"} <= set(live)
+    groups = live["CloudWatch log groups"]
+    assert any("MonitorLogGroup" in group for group in groups)
+    assert not [group for group in groups if group.startswith("/aws/lambda/")]
 
     story.emu.client("cloudformation", SETUP.region).delete_stack(StackName=SETUP.stack)
 

@@ -8,6 +8,7 @@ from scripts.emulator.patches import (
     delete_order,
     kms_key_policy,
     lambda_invoke,
+    lambda_logging,
     language_extensions,
     nested_stacks,
     placeholders,
@@ -29,6 +30,7 @@ def apply_all() -> None:
         raise RuntimeError("an Emulator is already running in this process")
     for patch in (
         lambda_invoke,
+        lambda_logging,
         crhelper_http,
         custom_resources,
         stack_failures,

@@ -37,6 +37,7 @@ def invoke(
         int(function.memory_size or 128),
         int(function.timeout or 3),
     )
+    context.log_group_name = function.logs_group_name  # LoggingConfig's group, if set
     result = runtime.run_handler(
         folder, function.handler, event, context, function_environment(function, endpoint_url)
     )
