@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from dm_helpers import csv_record
 
-from drift_monitor.cli import main
+from drift_monitor.cli import _Progress, main
 
 
 @pytest.fixture
@@ -265,3 +265,17 @@ def test_substituted_method_is_printed_to_stderr(ws, capsys):
     )
     assert f"driftgate-monitor: warning: {warning}\n" in err
     assert json.loads(out)["warnings"] == [warning]
+
+
+def test_progress_prints_at_most_every_two_seconds_and_always_the_end(capsys, monkeypatch):
+    clock = iter([100.0, 100.5, 101.9, 102.1, 102.2, 102.3])
+    monkeypatch.setattr("drift_monitor.cli.time.monotonic", lambda: next(clock))
+    progress = _Progress()
+    for done in range(1, 7):
+        progress(done, 6, done * 10)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [
+        "read 1/6 files, 10 rows",
+        "read 4/6 files, 40 rows",
+        "read 6/6 files, 60 rows",
+    ]
