@@ -55,14 +55,40 @@ def _warnings_box(warnings: list[str]) -> str:
     )
 
 
+def _malformed_table(malformed: dict[str, int]) -> str:
+    """Rejected input per kind: a reader sees what was wrong, not just how much."""
+    total = sum(malformed.values())
+    if not total:
+        return '<h2>Malformed input (0)</h2><p class="ok">Every record was read.</p>'
+    rows = "".join(
+        f"<tr><td>{escape(kind)}</td><td>{count}</td></tr>"
+        for kind, count in sorted(malformed.items())
+    )
+    return (
+        f"<h2>Malformed input ({total})</h2>"
+        f"<table><tr><th>kind</th><th>records or rows</th></tr>{rows}</table>"
+    )
+
+
+def _skipped_box(summary: dict[str, Any]) -> str:
+    """An insufficient window is not a clean one: say so before anything else."""
+    return (
+        '<div class="warn" role="status"><h2>Skipped: insufficient data</h2>'
+        f"<p>{escape(str(summary.get('rows_analysed')))} rows analysed, fewer than the "
+        f"{escape(str(summary.get('min_records')))} required; no drift checks ran. "
+        "This is not a result of no drift.</p></div>"
+    )
+
+
 def render_report(
     summary: dict[str, Any], violations: list[dict[str, str]], features: list[FeatureResult]
 ) -> str:
     warnings = [str(w) for w in summary.get("warnings") or []]
+    malformed = {str(k): int(v) for k, v in (summary.get("malformed") or {}).items()}
     rows = "".join(
         f"<tr><th>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>"
         for k, v in summary.items()
-        if k != "warnings"  # shown in their own box above the table
+        if k not in ("warnings", "malformed")  # each shown in its own section
     )
     vrows = "".join(
         f"<tr><td>{escape(v['feature_name'])}</td><td>{escape(v['constraint_check_type'])}</td>"
@@ -74,8 +100,10 @@ def render_report(
         f"<title>driftgate report {escape(str(summary.get('window_end', '')))}</title>",
         f"<style>{_STYLE}</style></head><body>",
         "<h1>driftgate drift report</h1>",
+        *([_skipped_box(summary)] if summary.get("status") == "insufficient_data" else []),
         *([_warnings_box(warnings)] if warnings else []),
         f"<table>{rows}</table>",
+        _malformed_table(malformed),
         f"<h2>Violations ({len(violations)})</h2>",
         f"<table><tr><th>feature</th><th>check</th><th>description</th></tr>{vrows}</table>"
         if violations

@@ -78,6 +78,22 @@ def test_report_is_self_contained_html(workspace):
     assert "http://" not in html and "https://" not in html and "<script" not in html
 
 
+def test_report_counts_malformed_input_per_kind(workspace):
+    run(workspace)
+    html = (workspace / "out" / "report.html").read_text()
+    assert "<h2>Malformed input (2)</h2>" in html
+    assert "<tr><td>invalid_json</td><td>1</td></tr>" in html
+    assert "<tr><td>too_few_columns</td><td>1</td></tr>" in html
+    assert "Skipped: insufficient data" not in html
+
+
+def test_report_of_a_skipped_window_says_it_is_not_a_clean_result(workspace):
+    run(workspace, min_records=1000)
+    html = (workspace / "out" / "report.html").read_text()
+    assert "Skipped: insufficient data" in html
+    assert "300 rows analysed, fewer than the 1000 required" in html
+
+
 def test_rerunning_a_window_writes_identical_bytes(workspace):
     run(workspace, "first")
     run(workspace, "second")
