@@ -165,6 +165,7 @@ def test_delete_leaves_only_the_retained_data_bucket_and_key(story):
 
 def test_empty_model_group_fails_the_stack_with_the_custom_resource_reason(story):
     empty = scenario.Setup(project="emptygroup", group="e2e-empty", stack="e2e-empty")
+    before = inventory(story.emu, SETUP.region)
     story.emu.client("sagemaker", SETUP.region).create_model_package_group(
         ModelPackageGroupName=empty.group
     )
@@ -184,6 +185,11 @@ def test_empty_model_group_fails_the_stack_with_the_custom_resource_reason(story
     assert cfn.describe_stacks(StackName=stack["StackId"])["Stacks"][0]["StackStatus"] == (
         "DELETE_COMPLETE"
     )
+    # Rollback and delete after the failed Create leave only retained data: no function,
+    # role, log group or endpoint of the half-built stage.
+    left = difference(inventory(story.emu, SETUP.region), before)
+    assert set(left) == {"S3 buckets", "KMS keys (enabled)"}
+    assert len(left["S3 buckets"]) == len(left["KMS keys (enabled)"]) == 1
 
 
 def deepest_failure(emu: Emulator, stack: str) -> tuple[str, str]:
