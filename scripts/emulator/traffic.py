@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +31,25 @@ def upload_window(
 
 def run_monitor(emu: Emulator, region: str, function: str, window_end: datetime) -> dict[str, Any]:
     """Invoke the deployed monitor function for the window ending at ``window_end``."""
+    return _invoke(emu, region, function, json.dumps({"window_end": window_end.isoformat()}))
+
+
+# EventBridge Scheduler's context attribute (Scheduler user guide, "context attributes").
+SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
+
+
+def run_as_scheduled(
+    emu: Emulator, region: str, function: str, target_input: str, scheduled_time: datetime
+) -> dict[str, Any]:
+    """Invoke the monitor with a schedule target's Input as Scheduler sends it: context
+    attributes replaced (the emulator has no Scheduler behind the schedule)."""
+    when = scheduled_time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _invoke(emu, region, function, target_input.replace(SCHEDULED_TIME, when))
+
+
+def _invoke(emu: Emulator, region: str, function: str, payload_text: str) -> dict[str, Any]:
     response = emu.client("lambda", region).invoke(
-        FunctionName=function,
-        Payload=json.dumps({"window_end": window_end.isoformat()}).encode(),
+        FunctionName=function, Payload=payload_text.encode()
     )
     payload = json.loads(response["Payload"].read() or b"{}")
     if response.get("FunctionError"):

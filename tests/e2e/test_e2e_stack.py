@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cfnlint.decode import decode_str
 
 from scripts.emulator import Emulator, scenario, traffic
 from scripts.emulator.inventory import difference, inventory
@@ -57,6 +58,14 @@ def monitor_environment(story: Story) -> dict[str, str]:
         if variables.get("DRIFTGATE_ENDPOINT_NAME") == SETUP.endpoint:
             return variables
     raise AssertionError("no drift monitor function for the endpoint")
+
+
+def monitor_function(story: Story) -> str:
+    return next(
+        f["FunctionName"]
+        for f in story.emu.client("lambda", SETUP.region).list_functions()["Functions"]
+        if "MonitorFunction" in f["FunctionName"]
+    )
 
 
 def test_root_and_every_nested_stack_complete(story):
@@ -110,11 +119,7 @@ def test_custom_resources_resolve_the_newest_approved_package_and_its_baselines(
 
 def test_deployed_monitor_finds_drift_only_in_drifted_traffic(story):
     outputs = scenario.outputs(root(story))
-    function = next(
-        f["FunctionName"]
-        for f in story.emu.client("lambda", SETUP.region).list_functions()["Functions"]
-        if "MonitorFunction" in f["FunctionName"]
-    )
+    function = monitor_function(story)
     hour = datetime(2026, 1, 5, 12, tzinfo=UTC)
     bucket, endpoint = outputs["DataBucketName"], SETUP.endpoint
     traffic.upload_window(story.emu, SETUP.region, bucket, endpoint, hour, 2000, 21)
@@ -129,6 +134,24 @@ def test_deployed_monitor_finds_drift_only_in_drifted_traffic(story):
     assert (drifted["records"], drifted["violations"]) == (2000, 1)
     report = drifted["report_uri"].removeprefix(f"s3://{bucket}/")
     assert report in traffic.report_keys(story.emu, SETUP.region, bucket, "monitoring/")
+
+
+def test_a_late_scheduled_run_analyses_the_hour_it_was_scheduled_for(story, dist):
+    """The schedule's Input, as Scheduler sends it, picks the window: an invocation for
+    the drifted hour's schedule (or a retry of it, whenever it runs) analyses that hour."""
+    template = decode_str((dist / "templates" / "monitoring.yml").read_text())[0]
+    target_input = template["Resources"]["MonitorSchedule"]["Properties"]["Target"]["Input"]
+    function = monitor_function(story)
+    drifted_hour_end = datetime(2026, 1, 5, 14, tzinfo=UTC)
+
+    result = traffic.run_as_scheduled(
+        story.emu, SETUP.region, function, target_input, drifted_hour_end + timedelta(minutes=3)
+    )
+
+    assert (result["window_start"], result["window_end"]) == (
+        "2026-01-05T13:00:00Z", "2026-01-05T14:00:00Z",
+    )  # fmt: skip
+    assert (result["records"], result["violations"]) == (2000, 1)
 
 
 def test_update_with_a_new_nonce_deploys_the_newly_approved_version(story):
