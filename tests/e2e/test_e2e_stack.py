@@ -105,6 +105,10 @@ def test_custom_resources_resolve_the_newest_approved_package_and_its_baselines(
 
     assert outputs["ModelPackageArn"] == newest_approved
     assert outputs["ModelPackageVersion"] == "2"
+    # The ApprovedModelPackage custom resource's own answer, as the Endpoint stack outputs it.
+    endpoint = nested_outputs(story, "Endpoint")
+    assert endpoint["BaselineStatisticsS3Uri"] == f"{baseline}/statistics.json"
+    assert endpoint["BaselineConstraintsS3Uri"] == f"{baseline}/constraints.json"
     assert scenario.deployed_package(story.emu, SETUP) == newest_approved
     assert environment["DRIFTGATE_BASELINE_STATISTICS_S3_URI"] == f"{baseline}/statistics.json"
     assert environment["DRIFTGATE_BASELINE_CONSTRAINTS_S3_URI"] == f"{baseline}/constraints.json"
