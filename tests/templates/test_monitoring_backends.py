@@ -103,8 +103,23 @@ def period_seconds(expression: str) -> int:
     if rate:
         unit = {"minute": 60, "hour": 3600, "day": 86400}[rate.group(2).rstrip("s")]
         return int(rate.group(1)) * unit
-    cron = {"cron(0 * ? * * *)": 3600, "cron(0 0 ? * * *)": 86400}
+    cron = {
+        "cron(0 * ? * * *)": 3600,
+        "cron(0 0 ? * * *)": 86400,
+        "cron(10 * * * ? *)": 3600,
+        "cron(10 0 * * ? *)": 86400,
+        "cron(5/15 * * * ? *)": 900,
+    }
     return cron[expression]
+
+
+def test_builtin_runs_start_after_the_period_they_analyse(templates):
+    """A run at the period boundary would miss capture files SageMaker delivers late."""
+    settings = templates["monitoring.yml"]["Mappings"]["ScheduleSettings"]
+    for name, row in settings.items():
+        minute = re.fullmatch(r"cron\((\d+)(/\d+)? .*\)", row["SchedulerExpression"])
+        assert minute, f"{name}: {row['SchedulerExpression']} is not a cron expression"
+        assert 5 <= int(minute.group(1)) < int(row["PeriodMinutes"]), name
 
 
 # ------------------------------------------------------------------------------------
