@@ -137,26 +137,26 @@ def root_template_url(emu: Emulator, setup: Setup) -> str:
     )
 
 
-def create_root_stack(emu: Emulator, setup: Setup, **overrides: str) -> dict[str, Any]:
+def _apply_root_stack(
+    emu: Emulator, setup: Setup, operation: str, overrides: dict[str, str]
+) -> dict[str, Any]:
+    """create_stack or update_stack of the root template, then its description."""
     cfn = emu.client("cloudformation", setup.region)
-    cfn.create_stack(
+    getattr(cfn, operation)(
         StackName=setup.stack,
         TemplateURL=root_template_url(emu, setup),
         Parameters=root_parameters(setup, **overrides),
         Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
     )
     return dict(cfn.describe_stacks(StackName=setup.stack)["Stacks"][0])
+
+
+def create_root_stack(emu: Emulator, setup: Setup, **overrides: str) -> dict[str, Any]:
+    return _apply_root_stack(emu, setup, "create_stack", overrides)
 
 
 def update_root_stack(emu: Emulator, setup: Setup, **overrides: str) -> dict[str, Any]:
-    cfn = emu.client("cloudformation", setup.region)
-    cfn.update_stack(
-        StackName=setup.stack,
-        TemplateURL=root_template_url(emu, setup),
-        Parameters=root_parameters(setup, **overrides),
-        Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
-    )
-    return dict(cfn.describe_stacks(StackName=setup.stack)["Stacks"][0])
+    return _apply_root_stack(emu, setup, "update_stack", overrides)
 
 
 def nested_stacks(emu: Emulator, region: str, stack: str) -> list[tuple[int, str, str, str]]:

@@ -194,3 +194,21 @@ def failed_reason(responses: list[dict[str, Any]]) -> str:
     assert response["Status"] == "FAILED", response
     assert len(response["Reason"]) <= 256
     return str(response["Reason"])
+
+
+def run_until_crhelper_times_out(
+    run: Callable[..., None], responses: list[dict[str, Any]], released: Any
+) -> None:
+    """Run a Create with 700 ms of Lambda time left while a stalled AWS call waits on
+    ``released``; release it once crhelper's timer has answered CloudFormation."""
+    import threading
+
+    def watch() -> None:
+        while not responses:
+            time.sleep(0.01)
+        released.set()
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    run("Create", context=LambdaContext(remaining_ms=700))
+    watcher.join(5)

@@ -19,6 +19,7 @@ from cr_support import (
     only,
     record_calls,
     run_handler,
+    run_until_crhelper_times_out,
 )
 from moto.sagemaker.models import sagemaker_backends
 
@@ -567,15 +568,7 @@ def test_timeout_answer_reaches_cloudformation_first(responses, session):
 
     session.events.register_first(LIST_EVENT, stall)
 
-    def watch() -> None:
-        while not responses:
-            time.sleep(0.01)
-        timed_out.set()
-
-    watcher = threading.Thread(target=watch)
-    watcher.start()
-    run("Create", props(), context=LambdaContext(remaining_ms=700))
-    watcher.join(5)
+    run_until_crhelper_times_out(lambda kind, **kw: run(kind, props(), **kw), responses, timed_out)
 
     assert responses[0]["Status"] == "FAILED"
     assert responses[0]["Reason"] == "Execution timed out"
