@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,20 +91,8 @@ class WindowProfile:
             self.count_malformed(kind, n)
         for mine, theirs in zip(self.features, other.features, strict=True):
             mine.merge(theirs)  # type: ignore[arg-type]
-        if other.min_short_columns is not None:
-            mine_short = self.min_short_columns
-            self.min_short_columns = (
-                other.min_short_columns
-                if mine_short is None
-                else min(mine_short, other.min_short_columns)
-            )
-        if other.max_long_columns is not None:
-            mine_long = self.max_long_columns
-            self.max_long_columns = (
-                other.max_long_columns
-                if mine_long is None
-                else max(mine_long, other.max_long_columns)
-            )
+        self.min_short_columns = _either(min, self.min_short_columns, other.min_short_columns)
+        self.max_long_columns = _either(max, self.max_long_columns, other.max_long_columns)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -138,3 +127,10 @@ class WindowProfile:
             min_short_columns=raw.get("min_short_columns"),
             max_long_columns=raw.get("max_long_columns"),
         )
+
+
+def _either(pick: Callable[[int, int], int], mine: int | None, theirs: int | None) -> int | None:
+    """``pick`` of two optional counts; None only when both are None."""
+    if mine is None or theirs is None:
+        return theirs if mine is None else mine
+    return pick(mine, theirs)
