@@ -96,7 +96,7 @@ def profile_window(
     end = window.end_iso[:19] if window else None
     parser = CaptureParser(profile, start, end)
     for done, uri in enumerate(files, start=1):
-        parser.feed_file(storage.iter_lines(uri))
+        parser.feed_chunks(storage.iter_chunks(uri))
         if progress:
             progress(done, len(files), profile.rows)
     return profile

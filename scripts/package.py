@@ -103,11 +103,44 @@ def custom_resource_entries(name: str, vendored: Path) -> list[tuple[Path, str]]
     return entries + list(files_under(vendored))
 
 
+# Third-party libraries of the drift monitor, as pinned in requirements/dev.txt.
+MONITOR_LIBRARIES = ("numpy", "msgspec", "pyarrow")
+# Parts of pyarrow the monitor never loads (it imports pyarrow, pyarrow.csv and
+# pyarrow.compute): Flight, the cloud filesystems, ORC/Parquet encryption bindings,
+# C++ headers, Cython sources and tests. About 70 MB of the wheel's 171 MB; the libraries
+# that pyarrow's core modules link (libarrow, compute, acero, dataset, substrait,
+# parquet, python) stay. tests/unit/scripts/test_package.py imports the trimmed tree.
+PYARROW_UNUSED_PREFIXES = (
+    "pyarrow/include/", "pyarrow/src/", "pyarrow/tests/", "pyarrow/libarrow_flight",
+    "pyarrow/libarrow_s3", "pyarrow/libarrow_python_flight",
+    "pyarrow/libarrow_python_parquet_encryption", "pyarrow/_flight", "pyarrow/_s3fs",
+    "pyarrow/_gcsfs", "pyarrow/_azurefs", "pyarrow/_hdfs", "pyarrow/_orc",
+    "pyarrow/_dataset_orc", "pyarrow/_parquet_encryption",
+    "pyarrow/_dataset_parquet_encryption", "pyarrow/_pyarrow_cpp_tests",
+)  # fmt: skip
+PYARROW_UNUSED_SUFFIXES = (".pyx", ".pxd", ".pxi", ".h", ".cc", ".cpp")
+
+
+def monitor_library_used(name: str) -> bool:
+    """Whether a vendored file (archive name) is part of what the monitor loads."""
+    if not name.startswith("pyarrow/"):
+        return True
+    if name.endswith(PYARROW_UNUSED_SUFFIXES) or name.startswith(PYARROW_UNUSED_PREFIXES):
+        return False
+    # The wheel holds libarrow_python three times (no symlinks in a zip); the modules
+    # link the .so.<major> name only.
+    return not (name.startswith("pyarrow/libarrow_python.so") and name.count(".") != 2)
+
+
+def monitor_requirements() -> list[str]:
+    return [pinned(ROOT / "requirements" / "dev.txt", name) for name in MONITOR_LIBRARIES]
+
+
 def monitor_entries(vendored: Path) -> list[tuple[Path, str]]:
-    """The drift monitor package and numpy built for the Lambda platform."""
+    """The drift monitor package and its libraries built for the Lambda platform."""
     package = ROOT / "drift_monitor"
     own = [(p, f"drift_monitor/{n}") for p, n in files_under(package) if p.suffix == ".py"]
-    return own + list(files_under(vendored))
+    return own + [(p, n) for p, n in files_under(vendored) if monitor_library_used(n)]
 
 
 def package(out: Path, cache: Path) -> dict[str, str]:
@@ -125,9 +158,9 @@ def package(out: Path, cache: Path) -> dict[str, str]:
         archive = out / "functions" / f"{name}.zip"
         digests[archive.name] = write_zip(archive, custom_resource_entries(name, crhelper_site))
 
-    numpy_site = install_for_lambda([pinned(ROOT / "requirements" / "dev.txt", "numpy")], cache)
+    monitor_site = install_for_lambda(monitor_requirements(), cache)
     archive = out / "functions" / "drift_monitor.zip"
-    digests[archive.name] = write_zip(archive, monitor_entries(numpy_site))
+    digests[archive.name] = write_zip(archive, monitor_entries(monitor_site))
     return digests
 
 
