@@ -228,8 +228,8 @@ def _extra_sections(result: dict[str, Any]) -> list[str]:
             "",
             "## Lambda package",
             "",
-            f"- drift_monitor.zip unzipped: {package['unzipped_mb']:.0f} MB of Lambda's 250 MB "
-            f"({package['zipped_mb']:.0f} MB zipped), built for {package['platform']}",
+            f"- drift_monitor.zip unzipped: {package['unzipped_mb']:.0f} MB of Lambda's 250 MB"
+            f" limit, built for {package['platform']}",
             f"- cold import of `drift_monitor.lambda_handler` in a fresh interpreter: "
             f"{package['import_s']:.2f} s median of {package['import_runs']} (this machine's "
             "Python and libraries; Lambda's own init time is not measured here)",

@@ -7,6 +7,7 @@ a plain upload under a key prefix:
     functions/approved_model_package.zip
     functions/drift_baseline.zip
     functions/drift_monitor.zip
+    functions/drift_monitor_processing.zip
 
 Zips are byte-for-byte reproducible: entries sorted, timestamps and permissions fixed,
 no bytecode. Third-party code is installed for the Lambda platform (python3.13,
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -28,6 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 LAMBDA_PYTHON = "3.13"
 # python3.13 Lambdas run on Amazon Linux 2023 (glibc 2.34): manylinux_2_28 wheels fit.
 LAMBDA_PLATFORMS = ("manylinux_2_28_x86_64", "manylinux2014_x86_64")
+# The Processing path's prebuilt image (templates/monitoring.yml, SageMaker scikit-learn
+# 1.4-2-py312): CPython 3.12 on x86_64 instances. Its bundle carries the monitor's
+# libraries built for that Python (tests/unit/scripts/test_package.py ties the two).
+PROCESSING_PYTHON = "3.12"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 CUSTOM_RESOURCES = ("approved_model_package", "drift_baseline")
 SKIPPED_PARTS = {"__pycache__", "tests", ".pytest_cache"}
@@ -49,16 +55,17 @@ def requirement_lines(requirements: Path) -> list[str]:
     return [line for line in lines if line]
 
 
-def install_for_lambda(requirements: list[str], cache: Path) -> Path:
-    """Install ``requirements`` for the Lambda platform into a cached folder and return it."""
-    key = hashlib.sha256("\n".join(sorted(requirements)).encode()).hexdigest()[:16]
+def install_for_lambda(requirements: list[str], cache: Path, python: str = LAMBDA_PYTHON) -> Path:
+    """Install ``requirements`` for the Lambda platform (or another CPython ``python`` on
+    the same platforms) into a cached folder and return it."""
+    key = hashlib.sha256("\n".join(sorted([*requirements, python])).encode()).hexdigest()[:16]
     target = cache / f"site-{key}"
     if (target / ".complete").exists():
         return target
     shutil.rmtree(target, ignore_errors=True)
     command = [
         sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--no-deps",
-        "--only-binary=:all:", "--implementation", "cp", "--python-version", LAMBDA_PYTHON,
+        "--only-binary=:all:", "--implementation", "cp", "--python-version", python,
         *(arg for tag in LAMBDA_PLATFORMS for arg in ("--platform", tag)),
         "--target", str(target), *requirements,
     ]  # fmt: skip
@@ -143,6 +150,21 @@ def monitor_entries(vendored: Path) -> list[tuple[Path, str]]:
     return own + [(p, n) for p, n in files_under(vendored) if monitor_library_used(n)]
 
 
+def processing_entries(vendored: Path) -> list[tuple[Path, str]]:
+    """The Processing bundle: bootstrap as ``__main__.py``, the package under ``code/``,
+    its libraries under ``libraries/``, and ``bundle.json`` naming their Python."""
+    package = ROOT / "drift_monitor"
+    meta = vendored / "bundle.json"
+    meta.write_text(json.dumps({"python": PROCESSING_PYTHON}) + "\n")
+    own = [(p, f"code/drift_monitor/{n}") for p, n in files_under(package) if p.suffix == ".py"]
+    libraries = [
+        (p, f"libraries/{n}") for p, n in files_under(vendored)
+        if monitor_library_used(n) and n != "bundle.json"
+    ]  # fmt: skip
+    bootstrap = (package / "processing_bootstrap.py", "__main__.py")
+    return [bootstrap, (meta, "bundle.json"), *own, *libraries]
+
+
 def package(out: Path, cache: Path) -> dict[str, str]:
     """Build the whole tree under ``out``; return archive name -> sha256."""
     shutil.rmtree(out, ignore_errors=True)
@@ -161,6 +183,10 @@ def package(out: Path, cache: Path) -> dict[str, str]:
     monitor_site = install_for_lambda(monitor_requirements(), cache)
     archive = out / "functions" / "drift_monitor.zip"
     digests[archive.name] = write_zip(archive, monitor_entries(monitor_site))
+
+    processing_site = install_for_lambda(monitor_requirements(), cache, PROCESSING_PYTHON)
+    archive = out / "functions" / "drift_monitor_processing.zip"
+    digests[archive.name] = write_zip(archive, processing_entries(processing_site))
     return digests
 
 

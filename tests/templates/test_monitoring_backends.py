@@ -146,7 +146,14 @@ def test_conditions_follow_the_backend_parameter(templates):
 
 def test_only_known_conditions_gate_monitoring_resources(templates):
     used = {r.get("Condition") for r in templates["monitoring.yml"]["Resources"].values()}
-    assert used <= {None, "UseBuiltin", "UseModelMonitor"}
+    assert used <= {None, "UseBuiltin", "UseModelMonitor", "UseProcessing"}
+
+
+def test_the_processing_path_exists_only_with_the_builtin_backend(templates):
+    conditions = templates["monitoring.yml"]["Conditions"]
+    both = conditions["UseProcessing"]["Fn::And"]
+    assert {"Condition": "UseBuiltin"} in both
+    assert {"Fn::Not": [{"Fn::Equals": [{"Ref": "ProcessingMaxInstances"}, 0]}]} in both
 
 
 def test_builtin_creates_no_sagemaker_monitoring(templates):
@@ -266,6 +273,12 @@ def test_builtin_environment_is_accepted_by_the_monitor(templates, schedule):
         "MonitoringSchedule": schedule,
         "MinRecords": "100",
         "KmsKeyArn": "arn:aws:kms:eu-west-1:123456789012:key/abc",
+        "AWS::URLSuffix": "amazonaws.com",
+        "ProcessingMaxInstances": "10",
+        "ProcessingInstanceType": "ml.m5.xlarge",
+        "TemplatesBucketName": "hosting",
+        "TemplatesKeyPrefix": "driftgate/",
+        "conditions": {"UseProcessing": True},
     }
     variables = template["Resources"]["MonitorFunction"]["Properties"]["Environment"]["Variables"]
     env = {
@@ -280,6 +293,13 @@ def test_builtin_environment_is_accepted_by_the_monitor(templates, schedule):
     assert config.namespace == "driftgate/Endpoints/data-metrics"
     assert config.output_uri == "s3://demo-data/monitoring/demo-staging"
     assert config.capture_uri == "s3://demo-data/capture"
+    processing = config.processing
+    assert processing is not None and processing.max_instances == 10
+    account = template["Mappings"]["ProcessingImage"]["eu-west-1"]["Account"]
+    assert processing.image_uri == (
+        f"{account}.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.4-2-py312-cpu-py3"
+    )
+    assert processing.code_uri == "s3://hosting/driftgate/functions/drift_monitor_processing.zip"
 
 
 def test_schedule_input_makes_a_late_retry_analyse_the_scheduled_window(templates):

@@ -38,15 +38,19 @@ def test_retained_resources_keep_both_policies(templates):
 
 def test_no_resource_creates_log_groups_outside_the_stack(role_statements):
     # A role that may create log groups leaves them behind (unencrypted, never expiring).
-    # Model Monitor's processing jobs write to SageMaker's account-wide group, which the
-    # stack cannot own; that role is the one exception.
+    # Processing jobs (Model Monitor's, and the builtin monitor's sharded runs) write to
+    # SageMaker's account-wide group, which the stack cannot own; their roles are the
+    # only exceptions.
     creators = {
         key
         for key, statements in role_statements.items()
         for statement in statements
         if "logs:CreateLogGroup" in _as_list(statement["Action"])
     }
-    assert creators <= {("monitoring.yml", "ModelMonitorRole")}
+    assert creators <= {
+        ("monitoring.yml", "ModelMonitorRole"),
+        ("monitoring.yml", "ProcessingRole"),
+    }
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from cfnlint.decode import cfn_yaml
 
-from scripts import package
+from scripts import generate_image_map, package
 
 # Lambda's limit on a function's unzipped deployment package (docs: "Lambda quotas",
 # "Deployment package (.zip file archive) size: 250 MB unzipped, including layers").
@@ -30,7 +30,12 @@ def names(archive):
 
 def test_zips_are_byte_for_byte_reproducible(two_builds):
     _, first, second = two_builds
-    assert set(first) == {"approved_model_package.zip", "drift_baseline.zip", "drift_monitor.zip"}
+    assert set(first) == {
+        "approved_model_package.zip",
+        "drift_baseline.zip",
+        "drift_monitor.zip",
+        "drift_monitor_processing.zip",
+    }
     assert first == second
 
 
@@ -109,3 +114,24 @@ def test_a_missing_pin_is_named(tmp_path):
     requirements.write_text("boto3==1.0\n")
     with pytest.raises(SystemExit, match="does not pin numpy"):
         package.pinned(requirements, "numpy")
+
+
+def test_processing_bundle_carries_libraries_for_the_images_python(two_builds):
+    out, _, _ = two_builds
+    template = cfn_yaml.load(str(package.ROOT / "templates" / "monitoring.yml"))
+    images = template["Mappings"]["ProcessingImage"]
+    tags = {row["Tag"] for row in images.values()}
+    # The image's Python (its version names it: 1.4-2-py312) is the bundle's.
+    assert tags == {generate_image_map.SKLEARN_TAG}
+    assert f"-py{package.PROCESSING_PYTHON.replace('.', '')}-" in generate_image_map.SKLEARN_TAG
+    with zipfile.ZipFile(out / "functions" / "drift_monitor_processing.zip") as opened:
+        entries = opened.namelist()
+        meta = opened.read("bundle.json").decode()
+    assert "__main__.py" in entries
+    assert "code/drift_monitor/processing.py" in entries
+    assert package.PROCESSING_PYTHON in meta
+    tag = f"cpython-{package.PROCESSING_PYTHON.replace('.', '')}-x86_64-linux-gnu"
+    compiled = [e for e in entries if e.endswith(".so") and "cpython-" in e]
+    for library in ("numpy/_core/_multiarray_umath", "msgspec/_core", "pyarrow/_csv"):
+        assert any(e.startswith(f"libraries/{library}") for e in compiled), library
+    assert all(tag in e for e in compiled)
