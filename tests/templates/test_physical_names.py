@@ -10,6 +10,8 @@ by side in one account and region; names must be unique per resource type.
 from collections import defaultdict
 from typing import Any
 
+from tests.templates.template_walk import resources
+
 STAGE_TEMPLATES = ("stage.yml", "endpoint.yml", "monitoring.yml", "observability.yml")
 FEATURES = ["num_03", "num03", "a-b"]
 # Name properties that do not follow "<type>Name" or "Name".
@@ -83,7 +85,7 @@ def _names(templates: dict[str, dict[str, Any]]) -> dict[tuple[str, str], list[s
     holders: dict[tuple[str, str], list[str]] = defaultdict(list)
     for template_name, stage in deployments:
         values = _binding(template_name, stage)
-        for logical_id, resource in templates[template_name].get("Resources", {}).items():
+        for logical_id, resource in resources(templates[template_name]):
             properties = resource.get("Properties", {})
             key = _name_property(resource["Type"], properties)
             if key is None or key not in properties:
