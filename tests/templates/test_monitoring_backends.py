@@ -52,7 +52,9 @@ def render(node: Any, params: dict[str, Any], template: dict[str, Any]) -> Any:
     return {function: render(args, params, template)}
 
 
-def observability_params(backend: str, schedule: str, features: list[str]) -> dict[str, Any]:
+def observability_params(
+    backend: str, schedule: str, features: list[str], api_name: str = "none"
+) -> dict[str, Any]:
     return {
         "AWS::Region": "eu-west-1",
         "AWS::Partition": "aws",
@@ -76,9 +78,11 @@ def observability_params(backend: str, schedule: str, features: list[str]) -> di
         "LatencyAlarmName": "demo-staging-model-latency",
         "MonitorFunctionName": "demo-staging-monitor",
         "Dashboard": "demo-staging",
+        "InferenceApiName": api_name,
         "conditions": {
             "UseBuiltin": backend == "builtin",
             "UseModelMonitor": backend == "model-monitor",
+            "HasInferenceApi": api_name != "none",
         },
     }
 
