@@ -6,6 +6,7 @@ a plain upload under a key prefix:
     templates/<file>.yml
     functions/approved_model_package-<hash>.zip
     functions/drift_baseline-<hash>.zip
+    functions/deployment_check-<hash>.zip
     functions/drift_monitor-<hash>.zip
 
 Each zip is named by the first 16 hex digits of its sha256, as SAM and CDK name their
@@ -35,7 +36,7 @@ LAMBDA_PYTHON = "3.13"
 # python3.13 Lambdas run on Amazon Linux 2023 (glibc 2.34): manylinux_2_28 wheels fit.
 LAMBDA_PLATFORMS = ("manylinux_2_28_x86_64", "manylinux2014_x86_64")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-CUSTOM_RESOURCES = ("approved_model_package", "drift_baseline")
+CUSTOM_RESOURCES = ("approved_model_package", "drift_baseline", "deployment_check")
 SKIPPED_PARTS = {"__pycache__", "tests", ".pytest_cache"}
 
 

@@ -57,6 +57,7 @@ NO_DATA_AT_REST: dict[str, str] = {
     "AWS::Events::Rule": "routing; its SNS target is encrypted",
     "Custom::ApprovedModelPackage": "returns names only",
     "Custom::DriftBaseline": "returns names only",
+    "Custom::EndpointDeployment": "returns names only",
     # Inference API (api.yml): configuration; payloads pass through, never stored (no
     # cache, no body logging), access logs go to a KMS-encrypted log group.
     "AWS::ApiGateway::RestApi": "configuration",

@@ -28,7 +28,12 @@ def names(archive):
 
 def test_zips_are_byte_for_byte_reproducible(two_builds):
     _, first, second = two_builds
-    assert set(first) == {"approved_model_package.zip", "drift_baseline.zip", "drift_monitor.zip"}
+    assert set(first) == {
+        "approved_model_package.zip",
+        "deployment_check.zip",
+        "drift_baseline.zip",
+        "drift_monitor.zip",
+    }
     assert first == second
 
 
