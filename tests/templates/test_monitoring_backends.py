@@ -370,3 +370,25 @@ def test_dashboard_url_uses_the_partition_console(templates):
         "https://eu-west-1.console.aws.amazon.com/cloudwatch/home"
         "?region=eu-west-1#dashboards:name=demo-staging"
     )
+
+
+def test_schedule_input_is_a_constant_kept_under_the_schedulers_own_key(templates):
+    """The documented customer-key path protects only the target input (Scheduler guide,
+    encryption at rest); ours carries no data, so no customer key and no decrypt grant
+    a run could fail on."""
+    resources = templates["monitoring.yml"]["Resources"]
+    schedule = resources["MonitorSchedule"]["Properties"]
+    assert "KmsKeyArn" not in schedule
+    assert schedule["Target"]["Input"] == '{"scheduled_time": "<aws.scheduler.scheduled-time>"}'
+    role = resources["SchedulerRole"]["Properties"]["Policies"]
+    actions = {
+        action
+        for policy in role
+        for statement in policy["PolicyDocument"]["Statement"]
+        for action in (
+            [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+        )
+    }
+    assert actions == {"lambda:InvokeFunction"}
+    key = templates["foundation.yml"]["Resources"]["Key"]["Properties"]["KeyPolicy"]
+    assert "scheduler" not in str(key)

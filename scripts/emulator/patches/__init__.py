@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from scripts.emulator.patches import (
+    blue_green_rollback,
     crhelper_http,
     custom_resources,
     delete_order,
@@ -16,6 +17,7 @@ from scripts.emulator.patches import (
     stack_exports,
     stack_failures,
     swap,
+    update_failures,
     update_propagation,
     yaml_templates,
 )
@@ -36,6 +38,8 @@ def apply_all() -> None:
         stack_failures,
         nested_stacks,
         update_propagation,
+        update_failures,
+        blue_green_rollback,
         delete_order,
         language_extensions,
         stack_exports,
@@ -52,4 +56,5 @@ def restore_all() -> None:
     """Put moto and crhelper back as they were."""
     global _applied
     swap.restore_all()
+    blue_green_rollback.clear()
     _applied = False
