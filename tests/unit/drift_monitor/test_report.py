@@ -174,6 +174,7 @@ def test_report_size_stays_bounded(tmp_path, extra, limit):
     if features > DETAIL_LIMIT:
         assert f"other {features - DETAIL_LIMIT} are in the table above" in html
     assert len(ranked_names(html)) == features
+    assert "<td></td>" not in html and "None" not in html
 
 
 def test_the_marked_cdf_gap_is_the_drift_distance(tmp_path):
