@@ -52,7 +52,9 @@ def render(node: Any, params: dict[str, Any], template: dict[str, Any]) -> Any:
     return {function: render(args, params, template)}
 
 
-def observability_params(backend: str, schedule: str, features: list[str]) -> dict[str, Any]:
+def observability_params(
+    backend: str, schedule: str, features: list[str], api_name: str = "none"
+) -> dict[str, Any]:
     return {
         "AWS::Region": "eu-west-1",
         "AWS::Partition": "aws",
@@ -78,9 +80,11 @@ def observability_params(backend: str, schedule: str, features: list[str]) -> di
         "ReportsBucketName": "demo-data",
         "ReportsKeyPrefix": "monitoring/demo-staging",
         "Dashboard": "demo-staging",
+        "InferenceApiName": api_name,
         "conditions": {
             "UseBuiltin": backend == "builtin",
             "UseModelMonitor": backend == "model-monitor",
+            "HasInferenceApi": api_name != "none",
         },
     }
 
@@ -247,8 +251,8 @@ def test_model_monitor_refuses_fifteen_minutes(templates):
 def test_every_period_driven_alarm_uses_the_schedule_period(templates):
     lookup = {"Fn::FindInMap": ["ScheduleSettings", {"Ref": "MonitoringSchedule"}, "PeriodSeconds"]}
     resources = templates["observability.yml"]["Resources"]
-    drift = resources["Fn::ForEach::DriftAlarms"][2]["DriftAlarm&{Feature}"]["Properties"]
-    assert drift["Period"] == lookup
+    for k in range(100):
+        assert resources[f"DriftAlarm{k}"]["Properties"]["Period"] == lookup
     for logical_id in ("MonitorErrorsAlarm", "ModelMonitorHeartbeatAlarm"):
         assert resources[logical_id]["Properties"]["Period"] == lookup
     for query in resources["MonitorHeartbeatAlarm"]["Properties"]["Metrics"]:
@@ -435,15 +439,14 @@ def test_model_monitor_dashboard_links_its_reports_folder(templates):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_drift_alarm_notification_says_where_the_report_is(templates, backend):
     template = templates["observability.yml"]
-    loop = template["Resources"]["Fn::ForEach::DriftAlarms"]
-    alarm = loop[2]["DriftAlarm&{Feature}"]
-    params = {**observability_params(backend, "hourly", FEATURES), "Feature": "age"}
+    alarm = template["Resources"]["DriftAlarm1"]
+    params = observability_params(backend, "hourly", FEATURES)
     description = render(alarm["Properties"]["AlarmDescription"], params, template)
-    assert description.startswith("Feature age of demo-staging drifted")
+    assert description.startswith(f"Feature {FEATURES[1]} of demo-staging drifted")
     expected = (
-        f"Latest report: {CONSOLE}/object/demo-data?region=eu-west-1&prefix={LATEST}/report.html"
+        f"The report is at {CONSOLE}/object/demo-data?region=eu-west-1&prefix={LATEST}/report.html"
         if backend == "builtin"
-        else f"Reports: {CONSOLE}/buckets/demo-data?region=eu-west-1"
+        else f"The report is at {CONSOLE}/buckets/demo-data?region=eu-west-1"
         "&prefix=monitoring/demo-staging/"
     )
     assert description.endswith(expected)
