@@ -4,7 +4,7 @@ evaluate, write the outputs, publish metrics and the violations event."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -86,15 +86,6 @@ def capture_files(capture_uri: str, window: Window | None, storage: Storage) -> 
     return files
 
 
-def _noting_lines(lines: Iterable[bytes | str], profile: WindowProfile) -> Iterator[bytes | str]:
-    """Each line, made the profile's current line first: the parser counts a malformed
-    line while it is fed, so the profile can keep it as the kind's example."""
-    for line in lines:
-        profile.current_line = line
-        yield line
-    profile.current_line = None
-
-
 def profile_window(
     baseline: Baseline,
     files: list[str],
@@ -107,7 +98,7 @@ def profile_window(
     end = window.end_iso[:19] if window else None
     parser = CaptureParser(profile, start, end)
     for done, uri in enumerate(files, start=1):
-        parser.feed_file(_noting_lines(storage.iter_lines(uri), profile))
+        parser.feed_file(storage.iter_lines(uri))
         if progress:
             progress(done, len(files), profile.rows)
     return profile

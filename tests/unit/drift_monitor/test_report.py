@@ -216,3 +216,25 @@ def test_a_feature_failing_another_check_ranks_above_larger_drift_within_limits(
     row = html[html.index('<a href="#f4">plan</a>') :]
     assert "\u2716 violation<br><small>completeness_check</small>" in row[: row.index("</tr>")]
     assert "Drift: no \u2014 0 of 5" in verdict(html) and "1 other violation" in verdict(html)
+
+
+def test_malformed_examples_survive_shard_states_and_merge_keeps_the_first():
+    from dm_helpers import baseline_of
+
+    from drift_monitor.profile import EXAMPLE_CHARS as KEPT
+    from drift_monitor.profile import WindowProfile
+
+    base = baseline_of(["x"], [["1", "2", "3"]])
+    first, second = WindowProfile.for_baseline(base), WindowProfile.for_baseline(base)
+    first.current_line, second.current_line = b"{first", "{second" + "y" * 500
+    first.count_malformed("invalid_json")
+    second.count_malformed("invalid_json")
+    second.count_malformed("invalid_row")
+    restored = WindowProfile.from_dict(second.to_dict(), base)
+    assert restored.examples["invalid_row"] == second.examples["invalid_row"]
+    assert len(restored.examples["invalid_row"]) == KEPT
+    first.merge(restored)
+    assert first.examples["invalid_json"] == "{first"
+    assert first.malformed == {"invalid_json": 2, "invalid_row": 1}
+    legacy = {k: v for k, v in second.to_dict().items() if k != "examples"}
+    assert WindowProfile.from_dict(legacy, base).examples == {}
