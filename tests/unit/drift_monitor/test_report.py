@@ -238,3 +238,15 @@ def test_malformed_examples_survive_shard_states_and_merge_keeps_the_first():
     assert first.malformed == {"invalid_json": 2, "invalid_row": 1}
     legacy = {k: v for k, v in second.to_dict().items() if k != "examples"}
     assert WindowProfile.from_dict(legacy, base).examples == {}
+
+
+def test_values_past_the_category_cap_are_named_as_the_other_fold(tmp_path):
+    junk = [csv_record([[40, "45000.0", "0.1", f"shade-{i}", "basic"]]) for i in range(1100)]
+    result, html = build(tmp_path, "clean", junk=junk)
+    colour = next(f for f in result.evaluation.features if f.name == "colour")
+    assert "__other__" in colour.labels
+    detail = html[html.index('<h3 id="f3">') :]
+    detail = detail[: detail.index('<div class="feature">')]
+    assert "__other__ (folded)" in detail
+    assert "<code>__other__</code> holds the values folded past 1,000 distinct ones" in detail
+    assert "shade-" not in detail  # every value outside the baseline is in the fold
