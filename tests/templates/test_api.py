@@ -115,15 +115,17 @@ def test_unmapped_content_types_are_refused_with_415(method):
     assert method["Integration"]["PassthroughBehavior"] == "NEVER"
 
 
+@pytest.mark.parametrize("authentication", ["iam", "api-key"])
 @pytest.mark.parametrize("accepted", subsets())
-def test_exactly_one_deployment_serves_each_accepted_set(api, accepted):
-    values = values_for(list(accepted))
+def test_exactly_one_deployment_serves_each_mode_and_accepted_set(api, accepted, authentication):
+    values = values_for(list(accepted), authentication)
     deployments = [
         logical_id
         for logical_id, resource in deployments_of(api)
         if condition(api, resource["Condition"], values)
     ]
-    expected = "".join(COMBO_NAMES[c] for c in CONTENT_TYPES if c in accepted)
+    mode = "Iam" if authentication == "iam" else "ApiKey"
+    expected = mode + "".join(COMBO_NAMES[c] for c in CONTENT_TYPES if c in accepted)
     assert len(deployments) == 1 and deployments[0].endswith(expected), deployments
     stage_id = evaluate(
         api["Resources"]["Stage"]["Properties"]["DeploymentId"], values, api["Conditions"]
@@ -165,7 +167,7 @@ def test_deployment_ids_carry_the_digest_of_what_they_snapshot(api):
     digest = definition_digest(api)
     assert api["Metadata"]["DriftgateApiDefinitionDigest"] == digest, f"new digest {digest}"
     deployments = deployments_of(api)
-    assert len(deployments) == 2 ** len(CONTENT_TYPES) - 1
+    assert len(deployments) == 2 * (2 ** len(CONTENT_TYPES) - 1)  # two modes
     for logical_id, resource in deployments:
         assert logical_id.startswith(f"Deployment{digest}"), logical_id
         # Created after everything it snapshots.

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from scripts.emulator.patches import (
+    apigateway_resources,
     crhelper_http,
     custom_resources,
     delete_order,
+    join_novalue,
     kms_key_policy,
     lambda_invoke,
     lambda_logging,
@@ -43,6 +45,8 @@ def apply_all() -> None:
         kms_key_policy,
         yaml_templates,
         placeholders,
+        apigateway_resources,
+        join_novalue,
     ):
         patch.apply()
     _applied = True
