@@ -7,6 +7,7 @@ from scripts.emulator.patches import (
     crhelper_http,
     custom_resources,
     delete_order,
+    execute_api,
     join_novalue,
     kms_key_policy,
     lambda_invoke,
@@ -47,6 +48,7 @@ def apply_all() -> None:
         placeholders,
         apigateway_resources,
         join_novalue,
+        execute_api,
     ):
         patch.apply()
     _applied = True

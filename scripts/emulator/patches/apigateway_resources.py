@@ -11,14 +11,15 @@ Here each of them is created in moto's backend as CloudFormation would create it
 what the template asked for, and the invocation seam (``scripts/emulator/api_gateway.py``)
 executes the deployed definition. Ref answers as CloudFormation documents: the stage
 name, the key id, the plan id, the validator id, the deployment id (moto's Deployment
-answers Ref with the Python object).
+answers Ref with the Python object), and deleting the stack deletes the RestApi (moto
+keeps it).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from moto.apigateway.models import Deployment, Method, apigateway_backends
+from moto.apigateway.models import Deployment, Method, RestAPI, apigateway_backends
 from moto.cloudformation import parsing
 from moto.core.common_models import CloudFormationModel
 
@@ -287,5 +288,8 @@ def apply() -> None:
         return method
 
     swap.replace(Method, "create_from_cloudformation_json", classmethod(create_method))
+    # moto's RestApi has no delete: the API outlived its stack.
+    swap.replace(RestAPI, "delete", lambda self, account_id, region_name: _backend(
+        account_id, region_name).delete_rest_api(self.id))  # fmt: skip
     # moto's Deployment has no physical id, so its Ref is the Python object.
     swap.replace(Deployment, "physical_resource_id", property(lambda self: self.id))
