@@ -249,8 +249,8 @@ def test_model_monitor_refuses_fifteen_minutes(templates):
 def test_every_period_driven_alarm_uses_the_schedule_period(templates):
     lookup = {"Fn::FindInMap": ["ScheduleSettings", {"Ref": "MonitoringSchedule"}, "PeriodSeconds"]}
     resources = templates["observability.yml"]["Resources"]
-    drift = resources["Fn::ForEach::DriftAlarms"][2]["DriftAlarm&{Feature}"]["Properties"]
-    assert drift["Period"] == lookup
+    for k in range(100):
+        assert resources[f"DriftAlarm{k}"]["Properties"]["Period"] == lookup
     for logical_id in ("MonitorErrorsAlarm", "ModelMonitorHeartbeatAlarm"):
         assert resources[logical_id]["Properties"]["Period"] == lookup
     for query in resources["MonitorHeartbeatAlarm"]["Properties"]["Metrics"]:
