@@ -20,7 +20,6 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-import msgspec
 import numpy as np
 
 from drift_monitor.columns import parse_csv_block
@@ -32,36 +31,6 @@ CSV, JSON, JSONL = "csv", "json", "jsonl"
 _decode = json.JSONDecoder().decode
 
 
-# The fast path's view of a capture line: only the fields it reads, decoded by msgspec
-# straight into these (untracked by the garbage collector: a million small objects would
-# otherwise trigger collections). Other fields are skipped, still validated as JSON. A
-# line that does not fit (a field missing or of another type, invalid JSON) raises, and
-# goes through the checked path below, which counts what is wrong.
-class _Input(msgspec.Struct, gc=False):
-    data: str
-    encoding: str
-    observedContentType: str
-
-
-class _Capture(msgspec.Struct, gc=False):
-    endpointInput: _Input
-
-
-class _Metadata(msgspec.Struct, gc=False):
-    inferenceTime: str
-
-
-class _Record(msgspec.Struct, gc=False):
-    captureData: _Capture
-
-
-class _TimedRecord(msgspec.Struct, gc=False):
-    captureData: _Capture
-    eventMetadata: _Metadata
-
-
-_decode_lines = msgspec.json.Decoder(_Record).decode_lines
-_decode_timed_lines = msgspec.json.Decoder(_TimedRecord).decode_lines
 BLOCK_LINES = 2_000  # capture lines decoded per msgspec call
 
 
@@ -149,6 +118,9 @@ class CaptureParser:
         self.kinds = profile.column_kinds
         self.csv_lines: list[str] = []
         self.value_rows: list[list[Any]] = []
+        from drift_monitor import capture_fast  # msgspec: only where capture is parsed
+
+        self.fast = capture_fast
 
     # -- one file ---------------------------------------------------------------
     def feed_file(self, lines: Iterable[bytes | str]) -> None:
@@ -190,14 +162,14 @@ class CaptureParser:
         buffer = b"\n".join(block)  # a line's own "\r\n" or "\n" is JSON whitespace
         try:
             if self.filtered:
-                timed = _decode_timed_lines(buffer)
+                timed = self.fast.decode_timed_lines(buffer)
                 start, end = self.start, self.end
                 inside = [start <= r.eventMetadata.inferenceTime[:19] < end for r in timed]
                 inputs = [r.captureData.endpointInput for r in timed]
             else:
-                inputs = [r.captureData.endpointInput for r in _decode_lines(buffer)]
+                inputs = [r.captureData.endpointInput for r in self.fast.decode_lines(buffer)]
                 inside = [True] * len(inputs)
-        except (msgspec.DecodeError, msgspec.ValidationError):
+        except self.fast.DecodeErrors:
             inputs = []
         if len(inputs) != len(block):  # a line failed, or held two values: check each
             for line in block:
@@ -225,6 +197,7 @@ class CaptureParser:
         self.profile.records += records
 
     def feed_line(self, line: bytes | str) -> None:
+        self.profile.current_line = line  # a malformed line becomes its kind's example
         try:
             record = _decode(line.decode("utf-8") if isinstance(line, bytes) else line)
         except (ValueError, UnicodeDecodeError):

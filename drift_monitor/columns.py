@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pa_compute
-import pyarrow.csv as pa_csv
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 @dataclass
@@ -45,6 +46,9 @@ def parse_csv_block(
     One thread: Lambda below 1,769 MB has one vCPU, and on more the run stays
     reproducible in time. Only ``""`` is null (Arrow's default list would turn text such
     as ``NA`` into a missing value where the column path counts it as not a number)."""
+    import pyarrow as pa  # only where capture is parsed (see capture_fast)
+    import pyarrow.csv as pa_csv
+
     width = len(numeric) + len(strings)
     names = [str(j) for j in range(width)]
     types: dict[str, pa.DataType] = {names[j]: pa.float64() for j in numeric}
@@ -75,6 +79,8 @@ CategoryCounts = tuple[np.ndarray, np.ndarray, int]  # distinct values, counts, 
 
 
 def _category_counts(column: pa.ChunkedArray) -> CategoryCounts:
+    import pyarrow.compute as pa_compute
+
     counted = pa_compute.value_counts(column)
     values = np.asarray(counted.field("values").to_pylist(), dtype=str)
     counts = counted.field("counts").to_numpy().astype(np.int64)

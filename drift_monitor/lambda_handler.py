@@ -29,13 +29,16 @@ def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
     sagemaker = boto3.client("sagemaker", config=RETRY_CONFIG) if config.processing else None
     # The time this invocation has: the routing decision's budget.
     timeout_s = context.get_remaining_time_in_millis() / 1000 if context else 900.0
+    # A re-run of a past window (window_end) leaves the dashboard's latest report alone.
+    rerun = bool((event or {}).get("window_end"))
     result = run_scheduled(
         config,
         window,
         Storage(boto3.client("s3", config=RETRY_CONFIG)),
         publisher,
-        sagemaker,
-        timeout_s,
+        update_latest=not rerun,
+        sagemaker=sagemaker,
+        timeout_s=timeout_s,
     )
     if isinstance(result, MonitorResult):
         for warning in result.summary["warnings"]:

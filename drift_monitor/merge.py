@@ -9,11 +9,17 @@ from drift_monitor.monitor import Publisher, finish_run, load_baseline_files, pu
 from drift_monitor.processing_launch import (
     CONSTRAINTS_KEY,
     MANIFEST_KEY,
+    MERGE_CAPTURE_KEY,
+    MERGE_LATEST_KEY,
+    MERGE_PACKAGE_ARN_KEY,
+    MERGE_PACKAGE_VERSION_KEY,
+    MERGE_PERIOD_KEY,
     OUTPUT_KEY,
     STATE_KEY,
     STATS_KEY,
 )
 from drift_monitor.profile import WindowProfile
+from drift_monitor.report import ReportContext
 from drift_monitor.storage import Storage, StorageError, join
 from drift_monitor.window import Window, parse_time
 
@@ -87,6 +93,15 @@ def _merge(
         storage=storage,
         # As the Lambda path reports it: the window's capture files (the manifest's keys).
         extra={"files": len(json.loads(storage.read_bytes(env[MANIFEST_KEY]))) - 1},
+        report_context=ReportContext(
+            capture_uri=env.get(MERGE_CAPTURE_KEY, ""),
+            baseline_statistics_uri=env[STATS_KEY],
+            baseline_constraints_uri=env[CONSTRAINTS_KEY],
+            model_package_arn=env.get(MERGE_PACKAGE_ARN_KEY, ""),
+            model_package_version=env.get(MERGE_PACKAGE_VERSION_KEY, ""),
+            period_minutes=int(env[MERGE_PERIOD_KEY]) if env.get(MERGE_PERIOD_KEY) else None,
+        ),
+        latest=env.get(MERGE_LATEST_KEY) or None,
     )
     record = {**base, "status": result.status, "shards": len(states)}
     storage.write_bytes(

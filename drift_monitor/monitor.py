@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +21,7 @@ from drift_monitor.publish import (
     put_violation_event,
     run_metrics,
 )
-from drift_monitor.report import render_report
+from drift_monitor.report import ReportContext, render_report
 from drift_monitor.storage import Storage, join
 from drift_monitor.window import Window, hour_prefixes
 
@@ -52,6 +52,8 @@ class MonitorResult:
     output_uri: str | None = None
     summary: dict[str, Any] = field(default_factory=dict)
     emit_metrics: bool = True  # the baseline's monitoring_config.emit_metrics
+    # What the report names besides the summary (capture, baseline, model package).
+    report_context: ReportContext = field(default_factory=ReportContext)
 
     @property
     def violations(self) -> list[dict[str, str]]:
@@ -125,6 +127,8 @@ def run_monitor(
     kms_key: str | None = None,
     storage: Storage | None = None,
     progress: Progress | None = None,
+    report_context: ReportContext | None = None,
+    latest: str | None = None,
 ) -> MonitorResult:
     """Analyse the capture under ``capture`` (a window of it when ``window`` is given)."""
     storage = storage or Storage()
@@ -145,6 +149,13 @@ def run_monitor(
         kms_key=kms_key,
         storage=storage,
         extra={"files": len(files)},
+        report_context=replace(
+            report_context or ReportContext(),
+            capture_uri=capture,
+            baseline_statistics_uri=baseline_statistics,
+            baseline_constraints_uri=baseline_constraints,
+        ),
+        latest=latest,
     )
 
 
@@ -163,8 +174,14 @@ def finish_run(
     kms_key: str | None = None,
     storage: Storage | None = None,
     extra: dict[str, Any] | None = None,
+    report_context: ReportContext | None = None,
+    latest: str | None = None,
 ) -> MonitorResult:
-    """Evaluate a (possibly merged) window profile, write outputs and publish."""
+    """Evaluate a (possibly merged) window profile, write outputs and publish.
+
+    ``latest``: a folder that also receives the report and summary (a fixed place the
+    dashboard links to; the scheduled run passes ``<output>/<schedule>/latest``).
+    """
     storage = storage or Storage()
     # Rows rejected for their column count are evidence too: a window whose every row
     # has an extra column is a schema violation, not a window with too little data.
@@ -191,12 +208,19 @@ def finish_run(
         **(extra or {}),
     }
     result = MonitorResult(
-        status, window, profile, evaluation, output, summary, baseline.config.emit_metrics
+        status,
+        window,
+        profile,
+        evaluation,
+        output,
+        summary,
+        baseline.config.emit_metrics,
+        report_context or ReportContext(),
     )
     report_uri = join(output, REPORT_FILE) if output else None
     summary["report_uri"] = report_uri
     if output:
-        write_outputs(storage, output, result, kms_key)
+        write_outputs(storage, output, result, kms_key, latest)
     if publisher:
         publish_run(publisher, result, endpoint, schedule, report_uri)
     return result
@@ -208,9 +232,14 @@ def _dump(document: Any, indent: int | None = 2) -> bytes:
 
 
 def write_outputs(
-    storage: Storage, output: str, result: MonitorResult, kms_key: str | None
+    storage: Storage,
+    output: str,
+    result: MonitorResult,
+    kms_key: str | None,
+    latest: str | None = None,
 ) -> None:
-    """Deterministic bytes: re-running a window rewrites identical files."""
+    """Deterministic bytes: re-running a window rewrites identical files. The report
+    and summary are also copied under ``latest`` when given."""
     ev = result.evaluation
     files = {
         # Compact: thousands of sketch items per feature; the C encoder only runs unindented.
@@ -218,12 +247,22 @@ def write_outputs(
         VIOLATIONS_FILE: (_dump({"violations": ev.violations}), "application/json"),
         SUMMARY_FILE: (_dump(result.summary), "application/json"),
         REPORT_FILE: (
-            render_report(result.summary, ev.violations, ev.features).encode("utf-8"),
+            render_report(
+                result.summary,
+                ev.violations,
+                ev.features,
+                result.report_context,
+                result.profile.examples,
+            ).encode("utf-8"),
             "text/html; charset=utf-8",
         ),
     }
     for name, (data, content_type) in files.items():
         storage.write_bytes(join(output, name), data, content_type, kms_key)
+    if latest:
+        for name in (REPORT_FILE, SUMMARY_FILE):
+            data, content_type = files[name]
+            storage.write_bytes(join(latest, name), data, content_type, kms_key)
 
 
 def publish_run(

@@ -42,6 +42,11 @@ OUTPUT_KEY, STATE_KEY = "DRIFTGATE_OUTPUT_S3_URI", "DRIFTGATE_STATE_S3_URI"
 STATS_KEY = "DRIFTGATE_BASELINE_STATISTICS_S3_URI"
 CONSTRAINTS_KEY = "DRIFTGATE_BASELINE_CONSTRAINTS_S3_URI"
 MANIFEST_KEY = "DRIFTGATE_MANIFEST_S3_URI"
+MERGE_CAPTURE_KEY = "DRIFTGATE_CAPTURE_FOLDER_S3_URI"
+MERGE_LATEST_KEY = "DRIFTGATE_LATEST_S3_URI"  # empty: a re-run leaves latest/ alone
+MERGE_PERIOD_KEY = "DRIFTGATE_PERIOD_MINUTES"
+MERGE_PACKAGE_ARN_KEY = "DRIFTGATE_MODEL_PACKAGE_ARN"
+MERGE_PACKAGE_VERSION_KEY = "DRIFTGATE_MODEL_PACKAGE_VERSION"
 
 
 @dataclass(frozen=True)
@@ -94,8 +99,10 @@ def processing_request(
     endpoint: str,
     schedule: str,
     min_records: int,
+    merge_env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The CreateProcessingJob request of one window's sharded analysis."""
+    """The CreateProcessingJob request of one window's sharded analysis; ``merge_env``
+    rides along in its Environment for the merge function (the shards ignore it)."""
     work = join(output, "processing", name)
     cluster: dict[str, Any] = {
         "InstanceCount": route.instances,
@@ -158,6 +165,7 @@ def processing_request(
             STATE_KEY: join(work, "state"),
             STATS_KEY: statistics_uri,
             CONSTRAINTS_KEY: constraints_uri,
+            **(merge_env or {}),
         },
     }
 

@@ -20,6 +20,11 @@ from drift_monitor.monitor import (
 )
 from drift_monitor.processing_launch import (
     MAX_ATTEMPTS,
+    MERGE_CAPTURE_KEY,
+    MERGE_LATEST_KEY,
+    MERGE_PACKAGE_ARN_KEY,
+    MERGE_PACKAGE_VERSION_KEY,
+    MERGE_PERIOD_KEY,
     ProcessingConfig,
     job_name,
     manifest,
@@ -27,6 +32,7 @@ from drift_monitor.processing_launch import (
     read_claim,
     write_claim,
 )
+from drift_monitor.report import ReportContext
 from drift_monitor.routing import DEFAULT_BYTES_PER_SECOND, LAMBDA, PROCESSING, Route, plan_route
 from drift_monitor.storage import Storage, join
 from drift_monitor.window import Window, output_folder, parse_time, previous_window, window_ending
@@ -38,6 +44,8 @@ class ConfigError(ValueError):
 
 # Window lengths of the schedules monitoring.yml offers: every 15 minutes, hourly, daily.
 SCHEDULE_PERIODS = (15, 60, 1440)
+# <output>/<schedule>/latest/ holds the last scheduled run's report and summary.
+LATEST_FOLDER = "latest"
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,9 @@ class ScheduledConfig:
     event_bus: str = "default"
     min_records: int = 1
     kms_key: str | None = None
+    # Named in the report only: the stage knows them, the monitor does not.
+    model_package_arn: str = ""
+    model_package_version: str = ""
     processing: ProcessingConfig | None = None  # None: every window runs in the Lambda
     bytes_per_second: float = DEFAULT_BYTES_PER_SECOND
 
@@ -108,6 +119,8 @@ class ScheduledConfig:
             event_bus=env.get("DRIFTGATE_EVENT_BUS_NAME", "").strip() or "default",
             min_records=integer("DRIFTGATE_MIN_RECORDS", 1),
             kms_key=env.get("DRIFTGATE_KMS_KEY_ARN", "").strip() or None,
+            model_package_arn=env.get("DRIFTGATE_MODEL_PACKAGE_ARN", "").strip(),
+            model_package_version=env.get("DRIFTGATE_MODEL_PACKAGE_VERSION", "").strip(),
         )
 
 
@@ -150,16 +163,21 @@ def run_scheduled(
     window: Window,
     storage: Storage,
     publisher: Publisher,
+    update_latest: bool = True,
     sagemaker: Any = None,
     timeout_s: float = 900.0,
 ) -> MonitorResult | ProcessingStarted:
-    """Analyse the window here, or start (at most once) the Processing job that will."""
+    """Analyse the window here, or start (at most once) the Processing job that will.
+
+    ``update_latest``: copy the report and summary to ``<schedule>/latest/`` (not for
+    a re-run of a past window, which would replace the newest one with an older)."""
     output = join(config.output_uri, config.schedule, output_folder(window))
     capture = join(config.capture_uri, config.endpoint, config.variant)
     try:
         claim = read_claim(storage, output)
+        latest = join(config.output_uri, config.schedule, LATEST_FOLDER) if update_latest else None
         if claim and claim.get("route") == PROCESSING and config.processing:
-            return _resume(config, window, storage, sagemaker, output, claim)
+            return _resume(config, window, storage, sagemaker, output, claim, latest)
         if not claim or claim.get("route") != LAMBDA:
             sized = capture_sizes(capture, window, storage)
             route = plan_route(
@@ -171,7 +189,7 @@ def run_scheduled(
             )
             if route.target == PROCESSING:
                 files = [uri for uri, _ in sized]
-                return _start(config, window, storage, sagemaker, output, route, files, 1)
+                return _start(config, window, storage, sagemaker, output, route, files, 1, latest)
             write_claim(storage, output, {"route": LAMBDA, **route.as_dict()}, config.kms_key)
         return run_monitor(
             capture,
@@ -185,6 +203,12 @@ def run_scheduled(
             publisher=publisher,
             kms_key=config.kms_key,
             storage=storage,
+            report_context=ReportContext(
+                model_package_arn=config.model_package_arn,
+                model_package_version=config.model_package_version,
+                period_minutes=config.period_minutes,
+            ),
+            latest=latest,
         )
     except Exception:
         # The failed run is still visible on the dashboard and can be alarmed on.
@@ -205,6 +229,7 @@ def _start(
     route: Route,
     files: list[str],
     attempt: int,
+    latest: str | None,
 ) -> ProcessingStarted:
     assert config.processing is not None  # routed to Processing only when configured
     name = job_name(config.schedule, window, attempt)
@@ -219,6 +244,14 @@ def _start(
         endpoint=config.endpoint,
         schedule=config.schedule,
         min_records=config.min_records,
+        # What finish_run needs besides the states, for the same files as the Lambda path.
+        merge_env={
+            MERGE_CAPTURE_KEY: join(config.capture_uri, config.endpoint, config.variant),
+            MERGE_LATEST_KEY: latest or "",
+            MERGE_PERIOD_KEY: str(config.period_minutes),
+            MERGE_PACKAGE_ARN_KEY: config.model_package_arn,
+            MERGE_PACKAGE_VERSION_KEY: config.model_package_version,
+        },
     )
     work = join(output, "processing", name)
     kms = config.kms_key
@@ -243,6 +276,7 @@ def _resume(
     sagemaker: Any,
     output: str,
     claim: dict[str, Any],
+    latest: str | None,
 ) -> ProcessingStarted:
     """A run for a window a job already claimed: nothing to do while that job runs or
     after it completed; after it failed or stopped, the next attempt (a re-run)."""
@@ -274,4 +308,4 @@ def _resume(
         len(sized),
     )
     files = [uri for uri, _ in sized]
-    return _start(config, window, storage, sagemaker, output, route, files, next_attempt)
+    return _start(config, window, storage, sagemaker, output, route, files, next_attempt, latest)

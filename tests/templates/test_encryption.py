@@ -28,7 +28,6 @@ KEY_PATHS: dict[str, tuple[str, ...]] = {
     ),
     "AWS::SNS::Topic": ("KmsMasterKeyId",),
     "AWS::Logs::LogGroup": ("KmsKeyId",),
-    "AWS::Scheduler::Schedule": ("KmsKeyArn",),
     "AWS::SageMaker::EndpointConfig": ("KmsKeyId", "DataCaptureConfig.KmsKeyId"),
     "AWS::SageMaker::DataQualityJobDefinition": (
         "DataQualityJobOutputConfig.KmsKeyId",
@@ -57,6 +56,23 @@ NO_DATA_AT_REST: dict[str, str] = {
     "AWS::Events::Rule": "routing; its SNS target is encrypted",
     "Custom::ApprovedModelPackage": "returns names only",
     "Custom::DriftBaseline": "returns names only",
+    "Custom::EndpointDeployment": "returns names only",
+    # A customer key would cover only the target input (Scheduler guide, encryption at
+    # rest), a constant template; the Scheduler's AWS owned key encrypts the rest.
+    "AWS::Scheduler::Schedule": "constant target input, AWS owned key",
+    # Inference API (api.yml): configuration; payloads pass through, never stored (no
+    # cache, no body logging), access logs go to a KMS-encrypted log group.
+    "AWS::ApiGateway::RestApi": "configuration",
+    "AWS::ApiGateway::Resource": "configuration",
+    "AWS::ApiGateway::Method": "configuration",
+    "AWS::ApiGateway::RequestValidator": "configuration",
+    "AWS::ApiGateway::GatewayResponse": "configuration",
+    "AWS::ApiGateway::Deployment": "configuration snapshot",
+    "AWS::ApiGateway::Stage": "configuration; no cache cluster",
+    "AWS::ApiGateway::UsagePlan": "configuration",
+    "AWS::ApiGateway::UsagePlanKey": "configuration",
+    "AWS::ApiGateway::ApiKey": "the key value is held by API Gateway, never in the template",
+    "AWS::ApiGateway::Account": "a regional setting",
 }
 
 

@@ -46,6 +46,11 @@ def test_full_mode_reads_the_byoc_environment(job):
     assert result.summary["rows_analysed"] == 120
     assert result.summary["endpoint"] == "ep" and result.summary["schedule"] == "sched"
     assert json.loads((root / "out" / "constraint_violations.json").read_text())["violations"]
+    html = (root / "out" / "report.html").read_text()
+    assert (
+        "2026-11-23 15:00 \u2013 16:00 UTC" in html
+        and f"<td>{root / 'statistics.json'}</td>" in html
+    )
 
 
 def test_shard_then_merge_equals_full(job):
@@ -102,3 +107,22 @@ def test_hour_prefixes_include_the_hour_before_and_output_folder_is_the_end_hour
     assert hour_prefixes(window) == ["2026/11/23/14", "2026/11/23/15", "2026/11/23/16"]
     assert output_folder(window) == "2026/11/23/17"
     assert parse_time("2026-11-23T17:00:00+01:00") == parse_time("2026-11-23T16:00:00Z")
+
+
+def test_the_package_builds_baselines_without_the_parsing_libraries(tmp_path):
+    """The build pipeline runs build_baseline on a plain image: importing the package
+    must not need msgspec or pyarrow (only capture parsing loads them)."""
+    import subprocess
+    import sys
+
+    data = tmp_path / "data.csv"
+    data.write_text("a,b\n1,x\n2,y\n3,x\n")
+    code = (
+        "import sys; sys.modules['msgspec'] = None; sys.modules['pyarrow'] = None\n"
+        "from drift_monitor import build_baseline\n"
+        f"stats, constraints = build_baseline({str(data)!r}, header=True)\n"
+        "print(len(constraints['features']))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "2"

@@ -1,5 +1,8 @@
+import hashlib
+import shutil
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -23,6 +26,11 @@ def two_builds(tmp_path_factory):
     return first, package.package(first, cache), package.package(second, cache)
 
 
+def built_zip(out, name):
+    (archive,) = (out / "functions").glob(f"{name}-*.zip")
+    return archive
+
+
 def names(archive):
     with zipfile.ZipFile(archive) as opened:
         return opened.namelist()
@@ -32,11 +40,26 @@ def test_zips_are_byte_for_byte_reproducible(two_builds):
     _, first, second = two_builds
     assert set(first) == {
         "approved_model_package.zip",
+        "deployment_check.zip",
         "drift_baseline.zip",
         "drift_monitor.zip",
         "drift_monitor_processing.zip",
+        "retrain_gate.zip",
     }
     assert first == second
+
+
+def test_zips_are_named_by_their_content_and_templates_point_at_them(two_builds):
+    out, digests, _ = two_builds
+    shipped = sorted(p.name for p in (out / "functions").iterdir())
+    assert shipped == sorted(package.hashed_name(name, d) for name, d in digests.items())
+    for name, digest in digests.items():
+        archive = out / "functions" / package.hashed_name(name, digest)
+        assert hashlib.sha256(archive.read_bytes()).hexdigest() == digest
+    packaged = "".join(p.read_text() for p in (out / "templates").glob("*.yml"))
+    for name, digest in digests.items():
+        assert f"functions/{package.hashed_name(name, digest)}" in packaged
+        assert f"functions/{name}" not in packaged
 
 
 def test_every_template_is_in_the_tree(two_builds):
@@ -48,7 +71,7 @@ def test_every_template_is_in_the_tree(two_builds):
 @pytest.mark.parametrize("name", package.CUSTOM_RESOURCES)
 def test_custom_resource_zip_has_its_handler_and_crhelper(two_builds, name):
     out, _, _ = two_builds
-    entries = names(out / "functions" / f"{name}.zip")
+    entries = names(built_zip(out, name))
     assert "handler.py" in entries
     assert "crhelper/resource_helper.py" in entries
     assert not [e for e in entries if e.endswith(".pyc") or "__pycache__" in e]
@@ -66,7 +89,7 @@ def test_monitor_zip_libraries_are_built_for_the_runtime_the_template_declares(t
     assert props["Runtime"] == f"python{package.LAMBDA_PYTHON}"
     (architecture,) = props["Architectures"]
     assert all(tag.endswith(architecture) for tag in package.LAMBDA_PLATFORMS)
-    entries = names(out / "functions" / "drift_monitor.zip")
+    entries = names(built_zip(out, "drift_monitor"))
     assert "drift_monitor/lambda_handler.py" in entries
     tag = f"cpython-{package.LAMBDA_PYTHON.replace('.', '')}-{architecture}-linux-gnu"
     compiled = [e for e in entries if e.endswith(".so") and "cpython-" in e]
@@ -77,7 +100,7 @@ def test_monitor_zip_libraries_are_built_for_the_runtime_the_template_declares(t
 
 def test_monitor_zip_unzipped_stays_well_under_lambdas_limit(two_builds):
     out, _, _ = two_builds
-    with zipfile.ZipFile(out / "functions" / "drift_monitor.zip") as opened:
+    with zipfile.ZipFile(built_zip(out, "drift_monitor")) as opened:
         unzipped = sum(info.file_size for info in opened.infolist())
     assert unzipped < MARGIN * LAMBDA_UNZIPPED_LIMIT, f"{unzipped / 1e6:.0f} MB unzipped"
 
@@ -109,13 +132,6 @@ def test_trimmed_pyarrow_still_imports_what_the_monitor_uses(tmp_path):
     assert done.stdout.strip() == "[[1.0], [nan]]"
 
 
-def test_a_missing_pin_is_named(tmp_path):
-    requirements = tmp_path / "requirements.txt"
-    requirements.write_text("boto3==1.0\n")
-    with pytest.raises(SystemExit, match="does not pin numpy"):
-        package.pinned(requirements, "numpy")
-
-
 def test_processing_bundle_carries_libraries_for_the_images_python(two_builds):
     out, _, _ = two_builds
     template = cfn_yaml.load(str(package.ROOT / "templates" / "monitoring.yml"))
@@ -124,7 +140,7 @@ def test_processing_bundle_carries_libraries_for_the_images_python(two_builds):
     # The image's Python (its version names it: 1.4-2-py312) is the bundle's.
     assert tags == {generate_image_map.SKLEARN_TAG}
     assert f"-py{package.PROCESSING_PYTHON.replace('.', '')}-" in generate_image_map.SKLEARN_TAG
-    with zipfile.ZipFile(out / "functions" / "drift_monitor_processing.zip") as opened:
+    with zipfile.ZipFile(built_zip(out, "drift_monitor_processing")) as opened:
         entries = opened.namelist()
         meta = opened.read("bundle.json").decode()
     assert "__main__.py" in entries
@@ -135,3 +151,59 @@ def test_processing_bundle_carries_libraries_for_the_images_python(two_builds):
     for library in ("numpy/_core/_multiarray_umath", "msgspec/_core", "pyarrow/_csv"):
         assert any(e.startswith(f"libraries/{library}") for e in compiled), library
     assert all(tag in e for e in compiled)
+
+
+def test_retrain_gate_zip_carries_the_shared_package_lookup(two_builds):
+    out, _, _ = two_builds
+    entries = names(out / "functions" / "retrain_gate.zip")
+    assert {"handler.py", "gate.py", "package_lookup.py", "common/errors.py"} <= set(entries)
+
+
+def test_step_code_has_the_scripts_and_the_monitor_and_a_reproducible_sourcedir(tmp_path):
+    package.write_step_code(tmp_path / "a")
+    package.write_step_code(tmp_path / "b")
+    code = tmp_path / "a" / "sagemaker" / "code"
+    assert {"preprocess.py", "evaluate.py", "data_quality.py", "inference.py"} <= {
+        p.name for p in code.iterdir()
+    }
+    assert (code / "drift_monitor" / "baseline.py").is_file()
+    tars = [(tmp_path / d / "sagemaker" / "sourcedir.tar.gz").read_bytes() for d in "ab"]
+    assert tars[0] == tars[1]
+    with tarfile.open(tmp_path / "a" / "sagemaker" / "sourcedir.tar.gz") as archive:
+        assert sorted(archive.getnames()) == ["inference.py", "train.py"]
+
+
+def test_a_missing_pin_is_named(tmp_path):
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("boto3==1.0\n")
+    with pytest.raises(SystemExit, match="does not pin numpy"):
+        package.pinned(requirements, "numpy")
+
+
+def test_changing_a_function_source_changes_only_its_key_in_the_packaged_templates(
+    two_builds, tmp_path, monkeypatch
+):
+    out, digests, _ = two_builds
+    source = tmp_path / "source"
+    for folder in ("custom_resources", "drift_monitor", "templates", "requirements"):
+        shutil.copytree(package.ROOT / folder, source / folder)
+    handler = source / "custom_resources" / "drift_baseline" / "baseline_check.py"
+    handler.write_text(handler.read_text() + "\n# a change\n")
+    cache = package.ROOT / "build" / "cache"
+    monkeypatch.setattr(package, "ROOT", source)
+
+    changed_out = tmp_path / "dist"
+    changed = package.package(changed_out, cache)
+    assert changed["drift_baseline.zip"] != digests["drift_baseline.zip"]
+    assert changed["approved_model_package.zip"] == digests["approved_model_package.zip"]
+    assert changed["drift_monitor.zip"] == digests["drift_monitor.zip"]
+    before = (out / "templates" / "monitoring.yml").read_text()
+    after = (changed_out / "templates" / "monitoring.yml").read_text()
+    assert before != after
+    old_key = package.hashed_name("drift_baseline.zip", digests["drift_baseline.zip"])
+    new_key = package.hashed_name("drift_baseline.zip", changed["drift_baseline.zip"])
+    assert after == before.replace(old_key, new_key)
+    for unchanged in ("endpoint.yml", "observability.yml", "pipeline.yml"):
+        assert (out / "templates" / unchanged).read_text() == (
+            changed_out / "templates" / unchanged
+        ).read_text()
