@@ -159,7 +159,9 @@ def recent_executions(sagemaker: Any, pipeline_name: str) -> list[dict[str, Any]
         SortOrder="Descending",
         MaxResults=RECENT,
     )
-    return list(response.get("PipelineExecutionSummaries", []))
+    summaries = list(response.get("PipelineExecutionSummaries", []))
+    # Newest first whatever order the service returned (the checks read [0] as newest).
+    return sorted(summaries, key=lambda e: _as_utc(e["StartTime"]), reverse=True)
 
 
 def _as_utc(value: datetime) -> datetime:

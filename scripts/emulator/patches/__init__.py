@@ -6,6 +6,7 @@ from scripts.emulator.patches import (
     crhelper_http,
     custom_resources,
     delete_order,
+    events_lambda_targets,
     kms_key_policy,
     lambda_invoke,
     lambda_logging,
@@ -43,6 +44,7 @@ def apply_all() -> None:
         kms_key_policy,
         yaml_templates,
         placeholders,
+        events_lambda_targets,
     ):
         patch.apply()
     _applied = True

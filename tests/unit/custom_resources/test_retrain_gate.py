@@ -206,6 +206,14 @@ def test_cool_down_skips_until_it_has_passed(config):
     assert gate.decide(event("alarm"), config, fake, NOW).action == "started"
 
 
+def test_cool_down_reads_the_newest_execution_whatever_the_listing_order(config):
+    fake = FakeSageMaker(executions=[finished("Succeeded", 10, "new"), finished("Failed", 900)])
+    fake.list_pipeline_executions = lambda **_: {
+        "PipelineExecutionSummaries": fake.executions[::-1]
+    }
+    assert gate.decide(event("alarm"), config, fake, NOW).reason.startswith("cool-down")
+
+
 def test_zero_cool_down_allows_back_to_back_starts():
     config = gate.Config.from_env({**ENV, "DRIFTGATE_COOLDOWN_MINUTES": "0"})
     fake = FakeSageMaker(executions=[finished("Succeeded", 0)])
