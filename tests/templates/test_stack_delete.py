@@ -9,6 +9,10 @@ RETAINED = {
     ("foundation.yml", "DataBucket"),
     ("foundation.yml", "Key"),
     ("build.yml", "ModelPackageGroup"),
+    # Opt-in (AccountLoggingRole=create): API Gateway's account-wide CloudWatch role
+    # outlives the stack so the region's API logging never points at a deleted role.
+    ("api.yml", "ApiGatewayLoggingRole"),
+    ("api.yml", "LoggingAccount"),
 }
 
 
@@ -44,7 +48,9 @@ def test_retained_resources_keep_both_policies(templates):
 def test_no_resource_creates_log_groups_outside_the_stack(role_statements):
     # A role that may create log groups leaves them behind (unencrypted, never expiring).
     # Model Monitor's processing jobs write to SageMaker's account-wide group, which the
-    # stack cannot own; that role is the one exception.
+    # stack cannot own; that role is an exception. So is API Gateway's account-wide
+    # CloudWatch role (opt-in): it serves every REST API of the region, whose execution
+    # logs API Gateway names itself; driftgate's own stage keeps execution logging off.
     creators = {
         key
         for key, statements in role_statements.items()
@@ -55,6 +61,7 @@ def test_no_resource_creates_log_groups_outside_the_stack(role_statements):
     assert creators <= {
         ("monitoring.yml", "ModelMonitorRole"),
         ("build.yml", "PipelineExecutionRole"),
+        ("api.yml", "ApiGatewayLoggingRole"),
     }
 
 
