@@ -78,7 +78,7 @@ def test_monitor_zip_has_the_package_and_numpy_for_the_lambda_runtime(two_builds
 
 def test_retrain_gate_zip_carries_the_shared_package_lookup(two_builds):
     out, _, _ = two_builds
-    entries = names(out / "functions" / "retrain_gate.zip")
+    entries = names(built_zip(out, "retrain_gate"))
     assert {"handler.py", "gate.py", "package_lookup.py", "common/errors.py"} <= set(entries)
 
 
