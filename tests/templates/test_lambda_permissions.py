@@ -36,6 +36,14 @@ CODE = {
         (ROOT / "custom_resources" / "deployment_check", ROOT / "custom_resources")
     ),
     "drift_monitor": LambdaCode((ROOT,)),
+    # The gate's zip also carries approved_model_package/package_lookup.py (one lookup).
+    "retrain_gate": LambdaCode(
+        (
+            ROOT / "custom_resources" / "retrain_gate",
+            ROOT / "custom_resources" / "approved_model_package",
+            ROOT / "custom_resources",
+        )
+    ),
 }
 
 # Client methods whose IAM action is not `<prefix>:<ApiName>` (Service Authorization
@@ -58,6 +66,7 @@ IAM_PREFIX = {"stepfunctions": "states", "elbv2": "elasticloadbalancing"}
 # Granted for what the platform does on the function's behalf, not for its calls:
 # Lambda writes the function's logs; S3 asks KMS when objects use SSE-KMS.
 PLATFORM_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
+# Publishing to a KMS-encrypted topic needs the same two (SNS "Encryption at rest").
 KMS_FOR_S3 = {"kms:Decrypt", "kms:GenerateDataKey"}
 # CreateProcessingJob hands the job its role (RoleArn): the caller needs iam:PassRole.
 PASSED_ROLES = {"iam:PassRole"}
@@ -231,7 +240,9 @@ def check_function(template_name, function, role_statements, zip_name):
     unused = granted - needed - PLATFORM_ACTIONS - KMS_FOR_S3 - PASSED_ROLES
     assert not unused, f"{entry}: the role grants {sorted(unused)}, the code never calls them"
     if granted & KMS_FOR_S3:
-        assert any(a.startswith("s3:") for a in needed), f"{entry}: KMS without S3"
+        assert any(a.startswith(("s3:", "sns:Publish")) for a in needed), (
+            f"{entry}: KMS without S3 or an encrypted topic"
+        )
     if granted & PASSED_ROLES:
         # PassRole goes with the call that hands the role to a service.
         assert "sagemaker:CreateProcessingJob" in needed, f"{entry}: PassRole without a job"

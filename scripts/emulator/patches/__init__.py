@@ -8,6 +8,7 @@ from scripts.emulator.patches import (
     crhelper_http,
     custom_resources,
     delete_order,
+    events_lambda_targets,
     execute_api,
     join_novalue,
     kms_key_policy,
@@ -53,6 +54,7 @@ def apply_all() -> None:
         apigateway_resources,
         join_novalue,
         execute_api,
+        events_lambda_targets,
     ):
         patch.apply()
     _applied = True

@@ -138,8 +138,8 @@ def test_processing_bundle_carries_libraries_for_the_images_python(two_builds):
     images = template["Mappings"]["ProcessingImage"]
     tags = {row["Tag"] for row in images.values()}
     # The image's Python (its version names it: 1.4-2-py312) is the bundle's.
-    assert tags == {generate_image_map.SKLEARN_TAG}
-    assert f"-py{package.PROCESSING_PYTHON.replace('.', '')}-" in generate_image_map.SKLEARN_TAG
+    assert tags == {generate_image_map.PROCESSING_TAG}
+    assert f"-py{package.PROCESSING_PYTHON.replace('.', '')}-" in generate_image_map.PROCESSING_TAG
     with zipfile.ZipFile(built_zip(out, "drift_monitor_processing")) as opened:
         entries = opened.namelist()
         meta = opened.read("bundle.json").decode()
@@ -155,7 +155,7 @@ def test_processing_bundle_carries_libraries_for_the_images_python(two_builds):
 
 def test_retrain_gate_zip_carries_the_shared_package_lookup(two_builds):
     out, _, _ = two_builds
-    entries = names(out / "functions" / "retrain_gate.zip")
+    entries = names(built_zip(out, "retrain_gate"))
     assert {"handler.py", "gate.py", "package_lookup.py", "common/errors.py"} <= set(entries)
 
 
