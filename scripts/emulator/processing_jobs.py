@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -38,6 +39,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 CONTAINER_ROOT = "/opt/ml"
 COMPLETED, FAILED = "Completed", "Failed"
@@ -262,3 +265,67 @@ def state_change_event(
         "resources": [arn],
         "detail": detail,
     }
+
+
+_JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+
+
+class ProcessingJobs:
+    """Stands in for the SageMaker client's processing-job calls (moto runs no job):
+    ``create_processing_job`` runs the job at once with :func:`run_processing_job` and
+    then hands its "SageMaker Processing Job State Change" event to ``on_end`` (what
+    EventBridge would deliver to a rule's target); ``describe_processing_job`` answers
+    in DescribeProcessingJob's shape. Errors are botocore ``ClientError``s with the
+    documented codes: ``ResourceInUse`` for a name already used in the account and
+    region, ``ResourceNotFound`` for an unknown job, ``ValidationException`` for a name
+    CreateProcessingJob refuses."""
+
+    def __init__(
+        self,
+        s3: Any,
+        workdir: Path,
+        *,
+        region: str = "us-east-1",
+        account: str = "123456789012",
+        on_end: Callable[[dict[str, Any]], Any] | None = None,
+        run_container: ContainerRunner = run_subprocess,
+    ) -> None:
+        self.s3, self.workdir, self.region, self.account = s3, workdir, region, account
+        self.on_end, self.run_container = on_end, run_container
+        self.jobs: dict[str, tuple[dict[str, Any], ProcessingJobRun]] = {}
+
+    @staticmethod
+    def _error(code: str, message: str, operation: str) -> ClientError:
+        return ClientError({"Error": {"Code": code, "Message": message}}, operation)
+
+    def create_processing_job(self, **request: Any) -> dict[str, str]:
+        name = str(request.get("ProcessingJobName", ""))
+        if not _JOB_NAME.match(name):
+            raise self._error(
+                "ValidationException", f"invalid job name {name!r}", "CreateProcessingJob"
+            )
+        if name in self.jobs:
+            raise self._error("ResourceInUse", f"Job {name} already exists", "CreateProcessingJob")
+        run = run_processing_job(request, self.s3, self.workdir, self.run_container)
+        self.jobs[name] = (dict(request), run)
+        if self.on_end:
+            self.on_end(state_change_event(request, run, self.region, self.account))
+        return {"ProcessingJobArn": self._arn(name)}
+
+    def describe_processing_job(self, ProcessingJobName: str) -> dict[str, Any]:
+        if ProcessingJobName not in self.jobs:
+            raise self._error(
+                "ResourceNotFound", f"Job {ProcessingJobName} not found", "DescribeProcessingJob"
+            )
+        request, run = self.jobs[ProcessingJobName]
+        answer = {
+            **request,
+            "ProcessingJobArn": self._arn(run.name),
+            "ProcessingJobStatus": run.status,
+        }
+        if run.failure_reason:
+            answer["FailureReason"] = run.failure_reason
+        return answer
+
+    def _arn(self, name: str) -> str:
+        return f"arn:aws:sagemaker:{self.region}:{self.account}:processing-job/{name.lower()}"
