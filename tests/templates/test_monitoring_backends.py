@@ -493,3 +493,39 @@ def test_drift_alarm_notification_says_where_the_report_is(templates, backend):
     )
     assert description.endswith(expected)
     assert len(description) <= 1024  # PutMetricAlarm's AlarmDescription limit
+
+
+def test_a_failed_processing_job_reaches_the_topic(templates):
+    """The merge publishes driftgate_run_errors for a failed or stopped job; an alarm on
+    that metric (not only on the Lambda's Errors) notifies the topic."""
+    alarm = templates["observability.yml"]["Resources"]["MonitorRunErrorsAlarm"]
+    props = alarm["Properties"]
+    assert alarm["Condition"] == "UseBuiltin"
+    assert (props["MetricName"], props["Namespace"]) == (
+        "driftgate_run_errors",
+        {"Ref": "MetricsNamespace"},
+    )
+    assert {d["Name"] for d in props["Dimensions"]} == {"Endpoint", "MonitoringSchedule"}
+    assert props["AlarmActions"] == [{"Ref": "NotificationTopicArn"}]
+    assert props["TreatMissingData"] == "notBreaching"
+
+
+def test_the_merge_rule_takes_only_this_schedules_ended_jobs(templates):
+    resources = templates["monitoring.yml"]["Resources"]
+    pattern = resources["MergeRule"]["Properties"]["EventPattern"]
+    assert pattern["source"] == ["aws.sagemaker"]
+    assert pattern["detail-type"] == ["SageMaker Processing Job State Change"]
+    assert pattern["detail"]["ProcessingJobStatus"] == ["Completed", "Failed", "Stopped"]
+    assert pattern["detail"]["ProcessingJobName"] == [{"prefix": {"Fn::Sub": "${ScheduleName}-"}}]
+    statements = resources["MonitorRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+    passes = [
+        branch
+        for statement in statements["Statement"]
+        if isinstance(statement, dict) and "Fn::If" in statement
+        for branch in statement["Fn::If"][1:2]
+        if branch.get("Action") == "iam:PassRole"
+    ]
+    (passing,) = passes
+    assert passing["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}
+    }
