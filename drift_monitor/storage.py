@@ -69,16 +69,15 @@ class Storage:
             raise StorageError(f"cannot read {uri}: {exc.strerror or exc}") from exc
 
     def iter_chunks(self, uri: str, size: int = 1 << 22) -> Iterator[bytes]:
-        """The file in pieces of about ``size`` bytes, each ending at a line break (the
-        last one may not): whole lines without a Python call per line."""
+        """The file in pieces of at most ``size`` bytes (S3 is streamed): a line may
+        span two pieces; the reader joins them."""
         if is_s3(uri):
             bucket, key = split_s3(uri)
-            pieces = self.s3.get_object(Bucket=bucket, Key=key)["Body"].iter_chunks(size)
-            yield from _whole_lines(pieces)
+            yield from self.s3.get_object(Bucket=bucket, Key=key)["Body"].iter_chunks(size)
             return
         try:
             with open(uri, "rb") as handle:
-                yield from _whole_lines(iter(lambda: handle.read(size), b""))
+                yield from iter(lambda: handle.read(size), b"")
         except OSError as exc:
             raise StorageError(f"cannot read {uri}: {exc.strerror or exc}") from exc
 
@@ -123,16 +122,3 @@ class Storage:
             Path(uri).write_bytes(data)
         except OSError as exc:
             raise StorageError(f"cannot write {uri}: {exc.strerror or exc}") from exc
-
-
-def _whole_lines(pieces: Iterator[bytes]) -> Iterator[bytes]:
-    carry = b""
-    for piece in pieces:
-        cut = piece.rfind(b"\n")
-        if cut < 0:
-            carry += piece
-            continue
-        yield carry + piece[: cut + 1]
-        carry = piece[cut + 1 :]
-    if carry:
-        yield carry
