@@ -233,7 +233,7 @@ def _warnings_box(warnings: list[str]) -> str:
 def _status_cell(view: FeatureView) -> str:
     mark = _STATUS_MARK.get(view.status, "")
     others = [c for c in view.checks if c != "baseline_drift_check"]
-    also = f"<br><small>{text(', '.join(others))}</small>" if others else ""
+    also = "".join(f"<br><small>{text(check)}</small>" for check in others)
     return f'<span class="st {_STATUS_CLASS[view.status]}">{mark}{text(view.status)}{also}</span>'
 
 
