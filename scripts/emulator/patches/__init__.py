@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from scripts.emulator.patches import (
+    apigateway_resources,
     blue_green_rollback,
     crhelper_http,
     custom_resources,
     delete_order,
+    execute_api,
+    join_novalue,
     kms_key_policy,
     lambda_invoke,
     lambda_logging,
@@ -47,6 +50,9 @@ def apply_all() -> None:
         kms_key_policy,
         yaml_templates,
         placeholders,
+        apigateway_resources,
+        join_novalue,
+        execute_api,
     ):
         patch.apply()
     _applied = True
