@@ -42,6 +42,9 @@ def render(node: Any, params: dict[str, Any], template: dict[str, Any]) -> Any:
     if function == "Fn::Select":
         index, items = render(args, params, template)
         return items[int(index)]
+    if function == "Fn::Split":
+        separator, text = render(args, params, template)
+        return text.split(separator)
     if function == "Fn::FindInMap":
         mapping, first, second = render(args, params, template)
         return template["Mappings"][mapping][first][second]
