@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from scripts.emulator.patches import (
     apigateway_resources,
+    blue_green_rollback,
     crhelper_http,
     custom_resources,
     delete_order,
+    events_lambda_targets,
     execute_api,
     join_novalue,
     kms_key_policy,
@@ -19,6 +21,7 @@ from scripts.emulator.patches import (
     stack_exports,
     stack_failures,
     swap,
+    update_failures,
     update_propagation,
     yaml_templates,
 )
@@ -39,6 +42,8 @@ def apply_all() -> None:
         stack_failures,
         nested_stacks,
         update_propagation,
+        update_failures,
+        blue_green_rollback,
         delete_order,
         language_extensions,
         stack_exports,
@@ -49,6 +54,7 @@ def apply_all() -> None:
         apigateway_resources,
         join_novalue,
         execute_api,
+        events_lambda_targets,
     ):
         patch.apply()
     _applied = True
@@ -58,4 +64,5 @@ def restore_all() -> None:
     """Put moto and crhelper back as they were."""
     global _applied
     swap.restore_all()
+    blue_green_rollback.clear()
     _applied = False
