@@ -12,6 +12,7 @@ from scripts.emulator.patches import (
     lambda_logging,
     language_extensions,
     nested_stacks,
+    pipeline_executions,
     placeholders,
     sagemaker_names,
     stack_exports,
@@ -45,6 +46,7 @@ def apply_all() -> None:
         yaml_templates,
         placeholders,
         events_lambda_targets,
+        pipeline_executions,
     ):
         patch.apply()
     _applied = True
