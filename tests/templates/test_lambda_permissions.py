@@ -32,6 +32,9 @@ CODE = {
     "drift_baseline": LambdaCode(
         (ROOT / "custom_resources" / "drift_baseline", ROOT / "custom_resources")
     ),
+    "deployment_check": LambdaCode(
+        (ROOT / "custom_resources" / "deployment_check", ROOT / "custom_resources")
+    ),
     "drift_monitor": LambdaCode((ROOT,)),
     # The gate's zip also carries approved_model_package/package_lookup.py (one lookup).
     "retrain_gate": LambdaCode(
