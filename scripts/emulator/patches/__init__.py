@@ -16,6 +16,7 @@ from scripts.emulator.patches import (
     lambda_logging,
     language_extensions,
     nested_stacks,
+    pipeline_executions,
     placeholders,
     sagemaker_names,
     stack_exports,
@@ -55,6 +56,7 @@ def apply_all() -> None:
         join_novalue,
         execute_api,
         events_lambda_targets,
+        pipeline_executions,
     ):
         patch.apply()
     _applied = True
