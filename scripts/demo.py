@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the repository importable
     sys.path.insert(0, str(ROOT))
 
+from scripts import capture_generator, demo_build, invoke  # noqa: E402
 from scripts.emulator import Emulator, scenario, traffic  # noqa: E402
 from scripts.emulator.inventory import difference, inventory  # noqa: E402
 from scripts.emulator.patches import placeholders  # noqa: E402
@@ -80,6 +81,7 @@ def show_stack(
         "DataBucketName",
         "ScheduleName",
         "DashboardName",
+        "InferenceApiUrl",
     ):
         if key in outputs:
             say(f"output {key:<16} {outputs[key]}")
@@ -152,6 +154,34 @@ def drift_story(
     steps.run("Metrics and the violation report", metrics)
 
 
+def api_story(
+    emu: Emulator, setup: scenario.Setup, outputs: dict[str, str], say: Callable[[str], None]
+) -> None:
+    """An application's requests through the stage's inference API land in data capture."""
+    url, bucket = outputs["InferenceApiUrl"], outputs["DataBucketName"]
+    apigw = emu.client("apigateway", setup.region)
+    name = f"{setup.project}-{setup.stage}-inference"
+    (key,) = apigw.get_api_keys(nameQuery=name, includeValues=True)["items"]
+    rows = capture_generator.csv_rows(capture_generator.reference_frame(20, seed=3))
+    prefix = f"capture/{setup.endpoint}/AllTraffic/"
+    s3 = emu.client("s3", setup.region)
+    before = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("KeyCount", 0)
+    answers = traffic.send_through_api(emu, setup.region, url, rows, api_key=key["value"])
+    say(f"POST {url}")
+    statuses = sorted({a.status for a in answers})
+    first = answers[0].body.split()[0]
+    say(f"{len(rows)} rows in {len(answers)} requests (x-api-key): HTTP {statuses}, first {first}")
+    if any(a.status != 200 for a in answers):
+        raise SystemExit("demo failed: the inference API refused the demo's rows")
+    after = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("KeyCount", 0)
+    say(f"{after - before} new capture files under s3://{bucket}/{prefix}")
+    refused = invoke.send(
+        invoke.build_request(url, b"{}", "application/x-npy", api_key=key["value"]),
+        connect_to=emu.endpoint_url,
+    )
+    say(f"a content type the package does not support: HTTP {refused.status} {refused.body}")
+
+
 def monitor_function(emu: Emulator, setup: scenario.Setup) -> str:
     for function in emu.client("lambda", setup.region).list_functions()["Functions"]:
         variables = (function.get("Environment") or {}).get("Variables", {})
@@ -187,25 +217,32 @@ def main() -> int:
 
         arns = steps.run(f"Model package group {setup.group} with baselines", registry)
         stack = steps.run(
-            f"Create root stack {setup.stack} (DeliveryMode=direct)",
-            lambda: scenario.create_root_stack(emu, setup),
+            f"Create root stack {setup.stack} (DeliveryMode=direct, InferenceApi=api-key)",
+            lambda: scenario.create_root_stack(emu, setup, InferenceApi="api-key"),
         )
         if stack["StackStatus"] != "CREATE_COMPLETE":
             raise SystemExit(f"demo failed: {setup.stack} is {stack['StackStatus']}")
         steps.run("Nested stacks and outputs", lambda: show_stack(emu, setup, stack, steps.say))
         steps.run("Deployed model", lambda: check_deployed(emu, setup, arns[1], steps.say))
+        steps.run(
+            "Requests through the inference API (API Gateway -> endpoint -> data capture)",
+            lambda: api_story(emu, setup, scenario.outputs(stack), steps.say),
+        )
         drift_story(emu, setup, scenario.outputs(stack), steps)
 
         def approve_and_update() -> dict[str, Any]:
             scenario.approve(emu, setup, arns[2])
             steps.say(f"approved {arns[2]}")
-            return scenario.update_root_stack(emu, setup, ModelNonce=f"demo-{time.time_ns()}")
+            return scenario.update_root_stack(
+                emu, setup, ModelNonce=f"demo-{time.time_ns()}", InferenceApi="api-key"
+            )
 
         updated = steps.run(
             "Approve version 3 and update the stack (new ModelNonce)", approve_and_update
         )
         steps.say(f"{setup.stack}: {updated['StackStatus']}")
         steps.run("Deployed model", lambda: check_deployed(emu, setup, arns[2], steps.say))
+        demo_build.run(emu, setup, scenario.outputs(updated), steps)
 
         def delete() -> None:
             emu.client("cloudformation", setup.region).delete_stack(StackName=setup.stack)

@@ -42,6 +42,9 @@ def render(node: Any, params: dict[str, Any], template: dict[str, Any]) -> Any:
     if function == "Fn::Select":
         index, items = render(args, params, template)
         return items[int(index)]
+    if function == "Fn::Split":
+        separator, text = render(args, params, template)
+        return text.split(separator)
     if function == "Fn::FindInMap":
         mapping, first, second = render(args, params, template)
         return template["Mappings"][mapping][first][second]
@@ -253,11 +256,11 @@ def test_every_period_driven_alarm_uses_the_schedule_period(templates):
     resources = templates["observability.yml"]["Resources"]
     for k in range(100):
         assert resources[f"DriftAlarm{k}"]["Properties"]["Period"] == lookup
-    for logical_id in ("MonitorErrorsAlarm", "ModelMonitorHeartbeatAlarm"):
-        assert resources[logical_id]["Properties"]["Period"] == lookup
-    for query in resources["MonitorHeartbeatAlarm"]["Properties"]["Metrics"]:
-        if "MetricStat" in query:
-            assert query["MetricStat"]["Period"] == lookup
+    assert resources["MonitorErrorsAlarm"]["Properties"]["Period"] == lookup
+    for logical_id in ("MonitorHeartbeatAlarm", "ModelMonitorHeartbeatAlarm"):
+        for query in resources[logical_id]["Properties"]["Metrics"]:
+            if "MetricStat" in query:
+                assert query["MetricStat"]["Period"] == lookup
 
 
 @pytest.mark.parametrize("schedule", SCHEDULES)
@@ -376,6 +379,28 @@ def test_dashboard_url_uses_the_partition_console(templates):
         "https://eu-west-1.console.aws.amazon.com/cloudwatch/home"
         "?region=eu-west-1#dashboards:name=demo-staging"
     )
+
+
+def test_schedule_input_is_a_constant_kept_under_the_schedulers_own_key(templates):
+    """The documented customer-key path protects only the target input (Scheduler guide,
+    encryption at rest); ours carries no data, so no customer key and no decrypt grant
+    a run could fail on."""
+    resources = templates["monitoring.yml"]["Resources"]
+    schedule = resources["MonitorSchedule"]["Properties"]
+    assert "KmsKeyArn" not in schedule
+    assert schedule["Target"]["Input"] == '{"scheduled_time": "<aws.scheduler.scheduled-time>"}'
+    role = resources["SchedulerRole"]["Properties"]["Policies"]
+    actions = {
+        action
+        for policy in role
+        for statement in policy["PolicyDocument"]["Statement"]
+        for action in (
+            [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+        )
+    }
+    assert actions == {"lambda:InvokeFunction"}
+    key = templates["foundation.yml"]["Resources"]["Key"]["Properties"]["KeyPolicy"]
+    assert "scheduler" not in str(key)
 
 
 CONSOLE = "https://console.aws.amazon.com/s3"

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 from scripts.emulator.patches import (
+    apigateway_resources,
+    blue_green_rollback,
     crhelper_http,
     custom_resources,
     delete_order,
+    events_lambda_targets,
+    execute_api,
+    join_novalue,
     kms_key_policy,
     lambda_invoke,
     lambda_logging,
     language_extensions,
     nested_stacks,
+    pipeline_executions,
     placeholders,
     sagemaker_names,
     stack_exports,
     stack_failures,
     swap,
+    update_failures,
     update_propagation,
     yaml_templates,
 )
@@ -36,6 +43,8 @@ def apply_all() -> None:
         stack_failures,
         nested_stacks,
         update_propagation,
+        update_failures,
+        blue_green_rollback,
         delete_order,
         language_extensions,
         stack_exports,
@@ -43,6 +52,11 @@ def apply_all() -> None:
         kms_key_policy,
         yaml_templates,
         placeholders,
+        apigateway_resources,
+        join_novalue,
+        execute_api,
+        events_lambda_targets,
+        pipeline_executions,
     ):
         patch.apply()
     _applied = True
@@ -52,4 +66,5 @@ def restore_all() -> None:
     """Put moto and crhelper back as they were."""
     global _applied
     swap.restore_all()
+    blue_green_rollback.clear()
     _applied = False

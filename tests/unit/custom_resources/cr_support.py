@@ -27,7 +27,12 @@ ACCOUNT = "123456789012"  # moto's default account
 FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:driftgate-custom-resource"
 STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/driftgate/{uuid.uuid4()}"
 
-for folder in (SOURCES, SOURCES / "approved_model_package", SOURCES / "drift_baseline"):
+for folder in (
+    SOURCES,
+    SOURCES / "approved_model_package",
+    SOURCES / "drift_baseline",
+    SOURCES / "deployment_check",
+):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
@@ -67,14 +72,16 @@ def make_event(
     *,
     physical_id: str | None = None,
     old_properties: dict[str, Any] | None = None,
+    logical_id: str = "Resource",
+    stack_id: str = STACK_ID,
 ) -> dict[str, Any]:
     event: dict[str, Any] = {
         "RequestType": request_type,
         "ServiceToken": FUNCTION_ARN,
         "ResponseURL": "https://cloudformation-custom-resource-response.test/response?sig=1",
-        "StackId": STACK_ID,
+        "StackId": stack_id,
         "RequestId": str(uuid.uuid4()),
-        "LogicalResourceId": "Resource",
+        "LogicalResourceId": logical_id,
         "ResourceType": resource_type,
         "ResourceProperties": {"ServiceToken": FUNCTION_ARN, **properties},
     }
