@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the repository importable
     sys.path.insert(0, str(ROOT))
 
-from scripts import capture_generator, invoke  # noqa: E402
+from scripts import capture_generator, demo_build, invoke  # noqa: E402
 from scripts.emulator import Emulator, scenario, traffic  # noqa: E402
 from scripts.emulator.inventory import difference, inventory  # noqa: E402
 from scripts.emulator.patches import placeholders  # noqa: E402
@@ -242,6 +242,7 @@ def main() -> int:
         )
         steps.say(f"{setup.stack}: {updated['StackStatus']}")
         steps.run("Deployed model", lambda: check_deployed(emu, setup, arns[2], steps.say))
+        demo_build.run(emu, setup, scenario.outputs(updated), steps)
 
         def delete() -> None:
             emu.client("cloudformation", setup.region).delete_stack(StackName=setup.stack)

@@ -8,6 +8,9 @@ a plain upload under a key prefix:
     functions/drift_baseline-<hash>.zip
     functions/deployment_check-<hash>.zip
     functions/drift_monitor-<hash>.zip
+    functions/retrain_gate-<hash>.zip
+    sagemaker/code/...              the build pipeline's Processing code (+ drift_monitor)
+    sagemaker/sourcedir.tar.gz      script-mode training code (train.py, inference.py)
 
 Each zip is named by the first 16 hex digits of its sha256, as SAM and CDK name their
 assets, and the packaged templates point at those keys. CloudFormation updates a
@@ -23,10 +26,13 @@ x86_64), not for the machine running this script, and cached under ``build/cache
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
+import io
 import shutil
 import subprocess
 import sys
+import tarfile
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -36,7 +42,12 @@ LAMBDA_PYTHON = "3.13"
 # python3.13 Lambdas run on Amazon Linux 2023 (glibc 2.34): manylinux_2_28 wheels fit.
 LAMBDA_PLATFORMS = ("manylinux_2_28_x86_64", "manylinux2014_x86_64")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-CUSTOM_RESOURCES = ("approved_model_package", "drift_baseline", "deployment_check")
+CUSTOM_RESOURCES = ("approved_model_package", "drift_baseline", "deployment_check", "retrain_gate")
+# Modules another function's zip carries too (one piece of code per idea).
+SHARED_MODULES = {
+    "retrain_gate": ("approved_model_package/package_lookup.py",),
+}
+STEP_CODE = ROOT / "sample_model" / "code"
 SKIPPED_PARTS = {"__pycache__", "tests", ".pytest_cache"}
 
 
@@ -107,7 +118,33 @@ def custom_resource_entries(name: str, vendored: Path) -> list[tuple[Path, str]]
     common = ROOT / "custom_resources" / "common"
     if common.is_dir():
         entries += [(p, f"common/{n}") for p, n in files_under(common) if p.suffix == ".py"]
+    for shared in SHARED_MODULES.get(name, ()):
+        entries.append((ROOT / "custom_resources" / shared, Path(shared).name))
     return entries + list(files_under(vendored))
+
+
+def write_step_code(out: Path) -> None:
+    """The build pipeline's code: the Processing scripts with the drift_monitor package
+    beside them (a Processing input downloads the prefix), and the training source
+    directory as a reproducible tar.gz (the training toolkit's sagemaker_submit_directory)."""
+    code = out / "sagemaker" / "code"
+    for path, name in files_under(STEP_CODE):
+        if path.suffix == ".py":
+            (code / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, code / name)
+    for path, name in files_under(ROOT / "drift_monitor"):
+        if path.suffix == ".py":
+            (code / "drift_monitor" / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, code / "drift_monitor" / name)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name in ("inference.py", "train.py"):
+            data = (STEP_CODE / name).read_bytes()
+            info = tarfile.TarInfo(name)
+            info.size, info.mode, info.mtime = len(data), 0o644, 0
+            archive.addfile(info, io.BytesIO(data))
+    with gzip.GzipFile(out / "sagemaker" / "sourcedir.tar.gz", "wb", mtime=0) as packed:
+        packed.write(buffer.getvalue())
 
 
 def monitor_entries(vendored: Path) -> list[tuple[Path, str]]:
@@ -153,6 +190,7 @@ def package(out: Path, cache: Path) -> dict[str, str]:
     numpy_site = install_for_lambda([pinned(ROOT / "requirements" / "dev.txt", "numpy")], cache)
     archive = out / "functions" / "drift_monitor.zip"
     digests[archive.name] = write_zip(archive, monitor_entries(numpy_site))
+    write_step_code(out)
 
     for archive_name, digest in digests.items():
         built = out / "functions" / archive_name

@@ -54,6 +54,8 @@ NO_DATA_AT_REST: dict[str, str] = {
     "AWS::CloudWatch::Alarm": "configuration",
     "AWS::CloudWatch::Dashboard": "configuration",
     "AWS::Events::Rule": "routing; its SNS target is encrypted",
+    "AWS::SageMaker::ModelPackageGroup": "a registry name; packages point at the artifacts bucket",
+    "AWS::SageMaker::Pipeline": "a definition; its jobs name the stack key (test_build_pipeline)",
     "Custom::ApprovedModelPackage": "returns names only",
     "Custom::DriftBaseline": "returns names only",
     "Custom::EndpointDeployment": "returns names only",

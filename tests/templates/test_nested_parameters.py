@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 NESTING = {
-    "pipeline.yml": {"Foundation": "foundation.yml", "Stage": "stage.yml"},
+    "pipeline.yml": {"Foundation": "foundation.yml", "Stage": "stage.yml", "Build": "build.yml"},
     "stage.yml": {
         "Endpoint": "endpoint.yml",
         "Monitoring": "monitoring.yml",

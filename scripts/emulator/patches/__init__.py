@@ -8,6 +8,7 @@ from scripts.emulator.patches import (
     crhelper_http,
     custom_resources,
     delete_order,
+    events_lambda_targets,
     execute_api,
     join_novalue,
     kms_key_policy,
@@ -15,6 +16,7 @@ from scripts.emulator.patches import (
     lambda_logging,
     language_extensions,
     nested_stacks,
+    pipeline_executions,
     placeholders,
     sagemaker_names,
     stack_exports,
@@ -53,6 +55,8 @@ def apply_all() -> None:
         apigateway_resources,
         join_novalue,
         execute_api,
+        events_lambda_targets,
+        pipeline_executions,
     ):
         patch.apply()
     _applied = True

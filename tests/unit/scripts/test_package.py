@@ -1,5 +1,6 @@
 import hashlib
 import shutil
+import tarfile
 import zipfile
 
 import pytest
@@ -33,6 +34,7 @@ def test_zips_are_byte_for_byte_reproducible(two_builds):
         "deployment_check.zip",
         "drift_baseline.zip",
         "drift_monitor.zip",
+        "retrain_gate.zip",
     }
     assert first == second
 
@@ -73,6 +75,26 @@ def test_monitor_zip_has_the_package_and_numpy_for_the_lambda_runtime(two_builds
     compiled = [e for e in entries if e.startswith("numpy/_core/_multiarray_umath")]
     tag = f"cpython-{package.LAMBDA_PYTHON.replace('.', '')}-x86_64-linux-gnu"
     assert compiled and all(tag in e for e in compiled)
+
+
+def test_retrain_gate_zip_carries_the_shared_package_lookup(two_builds):
+    out, _, _ = two_builds
+    entries = names(built_zip(out, "retrain_gate"))
+    assert {"handler.py", "gate.py", "package_lookup.py", "common/errors.py"} <= set(entries)
+
+
+def test_step_code_has_the_scripts_and_the_monitor_and_a_reproducible_sourcedir(tmp_path):
+    package.write_step_code(tmp_path / "a")
+    package.write_step_code(tmp_path / "b")
+    code = tmp_path / "a" / "sagemaker" / "code"
+    assert {"preprocess.py", "evaluate.py", "data_quality.py", "inference.py"} <= {
+        p.name for p in code.iterdir()
+    }
+    assert (code / "drift_monitor" / "baseline.py").is_file()
+    tars = [(tmp_path / d / "sagemaker" / "sourcedir.tar.gz").read_bytes() for d in "ab"]
+    assert tars[0] == tars[1]
+    with tarfile.open(tmp_path / "a" / "sagemaker" / "sourcedir.tar.gz") as archive:
+        assert sorted(archive.getnames()) == ["inference.py", "train.py"]
 
 
 def test_a_missing_pin_is_named(tmp_path):
