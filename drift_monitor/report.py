@@ -103,7 +103,6 @@ MALFORMED_MEANING = {
     "too_few_columns": "row has fewer columns than the baseline",
     "too_many_columns": "row has more columns than the baseline",
     "unknown_field": "JSON object has a key that is not a baseline feature",
-    "invalid_row": "JSON row is neither a list nor an object",
 }
 
 
