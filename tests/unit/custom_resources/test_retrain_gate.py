@@ -260,6 +260,39 @@ def test_sagemaker_faults_are_aws_faults_naming_the_call(config, operation, code
         gate.decide(event("schedule"), config, fake, NOW)
 
 
+def test_a_throttled_registry_lookup_is_an_aws_fault(config):
+    fake = FakeSageMaker()
+
+    def throttled(**_):
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}},
+                          "ListModelPackages")  # fmt: skip
+
+    fake.list_model_packages = throttled
+    with pytest.raises(gate.AwsFault, match="sagemaker:ListModelPackages"):
+        gate.decide(event("schedule"), config, fake, NOW)
+    assert not fake.starts
+
+
+def test_a_missing_group_is_reported_not_retried(config):
+    fake = FakeSageMaker()
+
+    def missing(**_):
+        raise ClientError({"Error": {"Code": "ResourceNotFound", "Message": "no group"}},
+                          "ListModelPackages")  # fmt: skip
+
+    fake.list_model_packages = missing
+    with pytest.raises(gate.GateError, match=f"group {GROUP} does not exist") as caught:
+        gate.decide(event("schedule"), config, fake, NOW)
+    assert not isinstance(caught.value, gate.AwsFault)
+
+
+def test_a_latest_package_without_a_baseline_is_named(config):
+    fake = FakeSageMaker()
+    fake.describe_model_package = lambda **_: {"ModelPackageVersion": 3}
+    with pytest.raises(gate.GateError, match=r"version 3 of .* has no data-quality baseline"):
+        gate.decide(event("alarm"), config, fake, NOW)
+
+
 # ------------------------------------------------------------------- the handler
 
 
