@@ -86,3 +86,15 @@ def _resources(resources):
             yield from resource[2].values()
         else:
             yield resource
+
+
+def test_every_finished_build_goes_to_the_topic(build):
+    rule = build["BuildFinishedRule"]["Properties"]
+    assert rule["EventPattern"]["detail-type"] == [
+        "SageMaker Model Building Pipeline Execution Status Change"
+    ]
+    assert set(rule["EventPattern"]["detail"]["currentPipelineExecutionStatus"]) == {
+        "Succeeded", "Failed", "Stopped",
+    }  # fmt: skip
+    (target,) = rule["Targets"]
+    assert target["Arn"] == {"Ref": "NotificationTopicArn"}
