@@ -114,7 +114,10 @@ def run(emu: Emulator, setup: scenario.Setup, outputs: dict[str, str], steps: An
             "id": f"demo-alarm-{time.time_ns()}",
             "source": "aws.cloudwatch",
             "detail-type": "CloudWatch Alarm State Change",
-            "detail": {"alarmName": f"{setup.endpoint}-drift-num_00", "state": {"value": "ALARM"}},
+            "detail": {
+                "alarmName": f"{setup.endpoint}-drift-0-num_00",
+                "state": {"value": "ALARM"},
+            },
         }
         response = emu.client("lambda", region).invoke(
             FunctionName=_gate_function(emu, region), Payload=json.dumps(event).encode()
