@@ -24,12 +24,14 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from scripts import package_delivery, release
+
 ROOT = Path(__file__).resolve().parent.parent
 LAMBDA_PYTHON = "3.13"
 # python3.13 Lambdas run on Amazon Linux 2023 (glibc 2.34): manylinux_2_28 wheels fit.
 LAMBDA_PLATFORMS = ("manylinux_2_28_x86_64", "manylinux2014_x86_64")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-CUSTOM_RESOURCES = ("approved_model_package", "drift_baseline")
+CUSTOM_RESOURCES = ("approved_model_package", "drift_baseline", "stage_stacks")
 SKIPPED_PARTS = {"__pycache__", "tests", ".pytest_cache"}
 
 
@@ -128,6 +130,8 @@ def package(out: Path, cache: Path) -> dict[str, str]:
     numpy_site = install_for_lambda([pinned(ROOT / "requirements" / "dev.txt", "numpy")], cache)
     archive = out / "functions" / "drift_monitor.zip"
     digests[archive.name] = write_zip(archive, monitor_entries(numpy_site))
+    digests.update(package_delivery.build(out, write_zip, files_under))
+    release.build(out, write_zip)
     return digests
 
 

@@ -8,6 +8,7 @@ AWS calls, all on the `sagemaker` client made here:
   whether the group is missing, empty or has nothing approved.
 """
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -297,3 +298,20 @@ def check_model_data_in_bucket(uri: str, bucket: str) -> None:
             f"model data {shorten(uri, 90)} is outside ArtifactsBucketName {bucket}, the only "
             "bucket the endpoint's role can read; register the model from that bucket"
         )
+
+
+PACKAGE_ARN_PATTERN = (
+    r"arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:[0-9]{12}:model-package/"
+    r"(?P<group>[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})/(?P<version>[1-9][0-9]{0,8})"
+)
+
+
+def parse_package_arn(arn: str) -> tuple[str, int]:
+    """(group, version) of a versioned package ARN, the inverse of `package_arn`."""
+    match = re.fullmatch(PACKAGE_ARN_PATTERN, arn.strip())
+    if match is None:
+        raise CustomResourceError(
+            f"{shorten(arn, 90)!r} is not a versioned model package ARN "
+            "(arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>)"
+        )
+    return match["group"], int(match["version"])

@@ -30,6 +30,7 @@ KEY_PATHS: dict[str, tuple[str, ...]] = {
     "AWS::Logs::LogGroup": ("KmsKeyId",),
     "AWS::Scheduler::Schedule": ("KmsKeyArn",),
     "AWS::SageMaker::EndpointConfig": ("KmsKeyId", "DataCaptureConfig.KmsKeyId"),
+    "AWS::CodePipeline::Pipeline": ("ArtifactStore.EncryptionKey.Id",),
     "AWS::SageMaker::DataQualityJobDefinition": (
         "DataQualityJobOutputConfig.KmsKeyId",
         "JobResources.ClusterConfig.VolumeKmsKeyId",
@@ -57,6 +58,7 @@ NO_DATA_AT_REST: dict[str, str] = {
     "AWS::Events::Rule": "routing; its SNS target is encrypted",
     "Custom::ApprovedModelPackage": "returns names only",
     "Custom::DriftBaseline": "returns names only",
+    "Custom::StageStacks": "deletes stacks, stores nothing",
 }
 
 

@@ -10,7 +10,11 @@ from typing import Any
 import pytest
 
 NESTING = {
-    "pipeline.yml": {"Foundation": "foundation.yml", "Stage": "stage.yml"},
+    "pipeline.yml": {
+        "Foundation": "foundation.yml",
+        "Stage": "stage.yml",
+        "Delivery": "delivery.yml",
+    },
     "stage.yml": {
         "Endpoint": "endpoint.yml",
         "Monitoring": "monitoring.yml",

@@ -27,7 +27,12 @@ ACCOUNT = "123456789012"  # moto's default account
 FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:driftgate-custom-resource"
 STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/driftgate/{uuid.uuid4()}"
 
-for folder in (SOURCES, SOURCES / "approved_model_package", SOURCES / "drift_baseline"):
+for folder in (
+    SOURCES,
+    SOURCES / "approved_model_package",
+    SOURCES / "drift_baseline",
+    SOURCES / "stage_stacks",
+):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 

@@ -21,7 +21,15 @@ def names(archive):
 
 def test_zips_are_byte_for_byte_reproducible(two_builds):
     _, first, second = two_builds
-    assert set(first) == {"approved_model_package.zip", "drift_baseline.zip", "drift_monitor.zip"}
+    assert set(first) == {
+        "approved_model_package.zip",
+        "drift_baseline.zip",
+        "drift_monitor.zip",
+        "stage_stacks.zip",
+        "resolve_version.zip",
+        "staging_test.zip",
+        "start_pipeline.zip",
+    }
     assert first == second
 
 
@@ -39,6 +47,16 @@ def test_custom_resource_zip_has_its_handler_and_crhelper(two_builds, name):
     assert "crhelper/resource_helper.py" in entries
     assert not [e for e in entries if e.endswith(".pyc") or "__pycache__" in e]
     assert entries == sorted(entries)
+
+
+def test_delivery_zips_carry_the_shared_lookup_and_job_code(two_builds):
+    out, _, _ = two_builds
+    resolve = names(out / "functions" / "resolve_version.zip")
+    assert {"handler.py", "resolve.py", "pipeline_job.py", "package_lookup.py"} <= set(resolve)
+    assert "common/errors.py" in resolve
+    assert "pipeline_job.py" in names(out / "functions" / "staging_test.zip")
+    assert "starter.py" in names(out / "functions" / "start_pipeline.zip")
+    assert (out / "release" / "driftgate-release.zip").is_file()
 
 
 def test_monitor_zip_has_the_package_and_numpy_for_the_lambda_runtime(two_builds):
