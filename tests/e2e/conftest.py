@@ -16,7 +16,8 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """build/dist's tree (templates/, functions/) built by scripts/package.py."""
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "package.py"), "--out", str(out)],
+        [sys.executable, "-m", "scripts.package", "--out", str(out)],
+        cwd=ROOT,
         check=True,
         capture_output=True,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from scripts.emulator.patches import (
+    codepipeline_service,
     crhelper_http,
     custom_resources,
     delete_order,
@@ -42,6 +43,7 @@ def apply_all() -> None:
         sagemaker_names,
         kms_key_policy,
         yaml_templates,
+        codepipeline_service,
         placeholders,
     ):
         patch.apply()
