@@ -31,6 +31,10 @@ class BaselineFeature:
     bin_probs: np.ndarray = field(default_factory=lambda: np.empty(0))
     # Categorical: normalised bucket distribution.
     category_probs: dict[str, float] = field(default_factory=dict)
+    # Numeric: the baseline's mean, min and max as statistics.json gives them (report).
+    mean: float | None = None
+    minimum: float | None = None
+    maximum: float | None = None
 
     @property
     def is_numeric(self) -> bool:
@@ -126,6 +130,9 @@ def load_baseline(statistics: dict[str, Any], constraints: dict[str, Any]) -> Ba
         if feature.is_numeric and "numerical_statistics" in stats:
             numerical = stats["numerical_statistics"]
             feature.num_present = int((numerical.get("common") or {}).get("num_present", 0))
+            feature.mean = _opt_float(numerical.get("mean"))
+            feature.minimum = _opt_float(numerical.get("min"))
+            feature.maximum = _opt_float(numerical.get("max"))
             values, weights = weighted_items_from_stats(numerical)
             feature.edges, feature.bin_probs = edges_and_probs(values, weights)
         elif "string_statistics" in stats:

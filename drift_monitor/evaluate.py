@@ -35,6 +35,15 @@ class FeatureResult:
     labels: list[str] = field(default_factory=list)
     baseline_probs: list[float] = field(default_factory=list)
     current_probs: list[float] = field(default_factory=list)
+    # For the report only (not metrics): the Robust check's sampling-noise bound (the
+    # two-sample KS critical value) when it applied, the numeric bin edges (baseline
+    # quantiles) and what the baseline says about the feature.
+    noise_bound: float | None = None
+    edges: list[float] = field(default_factory=list)
+    baseline_completeness: float | None = None
+    baseline_mean: float | None = None
+    baseline_min: float | None = None
+    baseline_max: float | None = None
 
 
 @dataclass
@@ -143,6 +152,10 @@ def _check_numeric(
         sum=acc.total.value,
         minimum=acc.minimum if acc.present else 0.0,
         maximum=acc.maximum if acc.present else 0.0,
+        baseline_completeness=f.completeness,
+        baseline_mean=f.mean,
+        baseline_min=f.minimum,
+        baseline_max=f.maximum,
     )
     found += _completeness_violation(f, non_null, acc.missing)
     if non_null:
@@ -177,14 +190,16 @@ def _check_numeric(
         limit = config.comparison_threshold if threshold is None else threshold
         result.drift, result.threshold = dist, limit
         result.labels = _edge_labels(f.edges)
+        result.edges = [float(e) for e in f.edges]
         result.baseline_probs = [float(p) for p in f.bin_probs]
         result.current_probs = [float(c) / acc.present for c in acc.hist]
         flagged = dist > limit
         robust = comparison_method(config.comparison_method) == "Robust"
-        if flagged and robust and distance_name in ("model-monitor", "ks"):
+        if robust and distance_name in ("model-monitor", "ks"):
             # Robust: a CDF gap smaller than the two-sample KS critical value (alpha 0.05)
             # is sampling noise, not drift; small windows are not flagged on noise.
-            flagged = dist > ks_critical(f.num_present or acc.present, acc.present)
+            result.noise_bound = ks_critical(f.num_present or acc.present, acc.present)
+            flagged = flagged and dist > result.noise_bound
         if config.perform_comparison and flagged:
             found.append(_drift_violation(f.name, dist, limit))
     return result, found
@@ -221,6 +236,7 @@ def _check_categorical(
         present=acc.present,
         missing=acc.missing,
         completeness=_completeness(acc.present, acc.missing),
+        baseline_completeness=f.completeness,
     )
     found += _completeness_violation(f, acc.present, acc.missing)
     if f.domains is not None and acc.present:

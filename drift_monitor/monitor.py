@@ -4,8 +4,8 @@ evaluate, write the outputs, publish metrics and the violations event."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +21,7 @@ from drift_monitor.publish import (
     put_violation_event,
     run_metrics,
 )
-from drift_monitor.report import render_report
+from drift_monitor.report import ReportContext, render_report
 from drift_monitor.storage import Storage, join
 from drift_monitor.window import Window, hour_prefixes
 
@@ -52,6 +52,8 @@ class MonitorResult:
     output_uri: str | None = None
     summary: dict[str, Any] = field(default_factory=dict)
     emit_metrics: bool = True  # the baseline's monitoring_config.emit_metrics
+    # What the report names besides the summary (capture, baseline, model package).
+    report_context: ReportContext = field(default_factory=ReportContext)
 
     @property
     def violations(self) -> list[dict[str, str]]:
@@ -84,6 +86,15 @@ def capture_files(capture_uri: str, window: Window | None, storage: Storage) -> 
     return files
 
 
+def _noting_lines(lines: Iterable[bytes | str], profile: WindowProfile) -> Iterator[bytes | str]:
+    """Each line, made the profile's current line first: the parser counts a malformed
+    line while it is fed, so the profile can keep it as the kind's example."""
+    for line in lines:
+        profile.current_line = line
+        yield line
+    profile.current_line = None
+
+
 def profile_window(
     baseline: Baseline,
     files: list[str],
@@ -96,7 +107,7 @@ def profile_window(
     end = window.end_iso[:19] if window else None
     parser = CaptureParser(profile, start, end)
     for done, uri in enumerate(files, start=1):
-        parser.feed_file(storage.iter_lines(uri))
+        parser.feed_file(_noting_lines(storage.iter_lines(uri), profile))
         if progress:
             progress(done, len(files), profile.rows)
     return profile
@@ -118,6 +129,7 @@ def run_monitor(
     kms_key: str | None = None,
     storage: Storage | None = None,
     progress: Progress | None = None,
+    report_context: ReportContext | None = None,
 ) -> MonitorResult:
     """Analyse the capture under ``capture`` (a window of it when ``window`` is given)."""
     storage = storage or Storage()
@@ -138,6 +150,12 @@ def run_monitor(
         kms_key=kms_key,
         storage=storage,
         extra={"files": len(files)},
+        report_context=replace(
+            report_context or ReportContext(),
+            capture_uri=capture,
+            baseline_statistics_uri=baseline_statistics,
+            baseline_constraints_uri=baseline_constraints,
+        ),
     )
 
 
@@ -156,6 +174,7 @@ def finish_run(
     kms_key: str | None = None,
     storage: Storage | None = None,
     extra: dict[str, Any] | None = None,
+    report_context: ReportContext | None = None,
 ) -> MonitorResult:
     """Evaluate a (possibly merged) window profile, write outputs and publish."""
     storage = storage or Storage()
@@ -184,7 +203,14 @@ def finish_run(
         **(extra or {}),
     }
     result = MonitorResult(
-        status, window, profile, evaluation, output, summary, baseline.config.emit_metrics
+        status,
+        window,
+        profile,
+        evaluation,
+        output,
+        summary,
+        baseline.config.emit_metrics,
+        report_context or ReportContext(),
     )
     report_uri = join(output, REPORT_FILE) if output else None
     summary["report_uri"] = report_uri
@@ -211,7 +237,13 @@ def write_outputs(
         VIOLATIONS_FILE: (_dump({"violations": ev.violations}), "application/json"),
         SUMMARY_FILE: (_dump(result.summary), "application/json"),
         REPORT_FILE: (
-            render_report(result.summary, ev.violations, ev.features).encode("utf-8"),
+            render_report(
+                result.summary,
+                ev.violations,
+                ev.features,
+                result.report_context,
+                result.profile.examples,
+            ).encode("utf-8"),
             "text/html; charset=utf-8",
         ),
     }

@@ -12,6 +12,8 @@ from drift_monitor.accumulators import CategoricalAccumulator, NumericAccumulato
 from drift_monitor.baseline_model import Baseline
 
 STATE_VERSION = 1
+# One example line per malformed kind is kept for the report, cut to this many characters.
+EXAMPLE_CHARS = 200
 
 
 def _known_values(feature: Any) -> frozenset[str]:
@@ -28,6 +30,10 @@ class WindowProfile:
     # Smallest / largest column count among rows with too few / too many columns.
     min_short_columns: int | None = None
     max_long_columns: int | None = None
+    # The first offending capture line of each malformed kind (truncated), for the report.
+    examples: dict[str, str] = field(default_factory=dict)
+    # The line being parsed; profile_window sets it so count_malformed can keep an example.
+    current_line: bytes | str | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def for_baseline(cls, baseline: Baseline) -> WindowProfile:
@@ -41,6 +47,8 @@ class WindowProfile:
 
     def count_malformed(self, kind: str, n: int = 1) -> None:
         self.malformed[kind] = self.malformed.get(kind, 0) + n
+        if kind not in self.examples and self.current_line is not None:
+            self.examples[kind] = example_text(self.current_line)
 
     def note_column_count(self, columns: int) -> None:
         expected = len(self.names)
@@ -88,7 +96,9 @@ class WindowProfile:
         self.records += other.records
         self.rows += other.rows
         for kind, n in other.malformed.items():
-            self.count_malformed(kind, n)
+            self.malformed[kind] = self.malformed.get(kind, 0) + n
+        for kind, line in other.examples.items():
+            self.examples.setdefault(kind, line)
         for mine, theirs in zip(self.features, other.features, strict=True):
             mine.merge(theirs)  # type: ignore[arg-type]
         self.min_short_columns = _either(min, self.min_short_columns, other.min_short_columns)
@@ -104,6 +114,7 @@ class WindowProfile:
             "min_short_columns": self.min_short_columns,
             "max_long_columns": self.max_long_columns,
             "features": [acc.to_dict() for acc in self.features],
+            "examples": dict(sorted(self.examples.items())),
         }
 
     @classmethod
@@ -126,7 +137,20 @@ class WindowProfile:
             malformed={str(k): int(v) for k, v in raw["malformed"].items()},
             min_short_columns=raw.get("min_short_columns"),
             max_long_columns=raw.get("max_long_columns"),
+            examples={str(k): str(v)[:EXAMPLE_CHARS] for k, v in _examples(raw).items()},
         )
+
+
+def _examples(raw: dict[str, Any]) -> dict[str, Any]:
+    found = raw.get("examples")
+    return found if isinstance(found, dict) else {}  # states written before examples
+
+
+def example_text(line: bytes | str) -> str:
+    """A capture line as text for the report: decoded leniently, cut to EXAMPLE_CHARS."""
+    text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
+    text = text.rstrip("\r\n")
+    return text if len(text) <= EXAMPLE_CHARS else text[: EXAMPLE_CHARS - 1] + "\u2026"
 
 
 def _either(pick: Callable[[int, int], int], mine: int | None, theirs: int | None) -> int | None:

@@ -32,6 +32,12 @@ STAGE_PARAMETERS = frozenset(
         "DataCaptureSamplingPercentage",
         "MonitoringSchedule",
         "DriftThreshold",
+        # The optional inference API is chosen per stage in pipeline mode.
+        "InferenceApi",
+        "InferenceApiRateLimit",
+        "InferenceApiBurstLimit",
+        "InferenceApiDailyQuota",
+        "InferenceApiLoggingRole",
     }
 )
 

@@ -24,6 +24,14 @@ LATEST = "latest"
 APPROVED = "Approved"
 GROUP_NAME_PATTERN = r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"
 BUCKET_NAME_PATTERN = r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"
+# A MIME type as RFC 6838 spells one, parameters (";charset=...") allowed, no comma:
+# the list travels comma-joined.
+_MIME_NAME = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}"
+CONTENT_TYPE_PATTERN = re.compile(rf"{_MIME_NAME}/{_MIME_NAME}(;[^,]{{0,128}})?")
+# CloudFormation refuses a custom resource response over 4 KB; the other Data values
+# take at most about 1.5 KB (ARN, group name, two S3 URIs).
+MAX_CONTENT_TYPES = 16
+MAX_CONTENT_TYPES_CHARS = 1024
 # ListModelPackages returns at most 100 items a page: enough to count a group on the
 # failure path in one call.
 COUNT_PAGE_SIZE = 100
@@ -56,6 +64,8 @@ class ResolvedPackage:
     group_name: str
     statistics_uri: str
     constraints_uri: str
+    # InferenceSpecification.SupportedContentTypes (the inference API accepts these).
+    supported_content_types: tuple[str, ...] = ()
 
     def as_data(self) -> dict[str, str]:
         return {
@@ -64,6 +74,8 @@ class ResolvedPackage:
             "ModelPackageGroupName": self.group_name,
             "BaselineStatisticsS3Uri": self.statistics_uri,
             "BaselineConstraintsS3Uri": self.constraints_uri,
+            # Comma-joined for a CommaDelimitedList parameter; empty when none listed.
+            "SupportedContentTypes": ",".join(self.supported_content_types),
         }
 
 
@@ -140,6 +152,7 @@ def resolve(client: Any, request: PackageRequest, location: FunctionLocation) ->
         group_name=request.group_name,
         statistics_uri=statistics_uri,
         constraints_uri=constraints_uri,
+        supported_content_types=supported_content_types(package),
     )
 
 
@@ -315,3 +328,23 @@ def parse_package_arn(arn: str) -> tuple[str, int]:
             "(arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>)"
         )
     return match["group"], int(match["version"])
+
+
+def supported_content_types(package: Mapping[str, Any]) -> tuple[str, ...]:
+    """InferenceSpecification.SupportedContentTypes, validated to travel in Data."""
+    raw = (package.get("InferenceSpecification") or {}).get("SupportedContentTypes") or []
+    name = f"version {package.get('ModelPackageVersion')}"
+    types = tuple(dict.fromkeys(str(item).strip() for item in raw if str(item).strip()))
+    for content_type in types:
+        if not CONTENT_TYPE_PATTERN.fullmatch(content_type):
+            raise CustomResourceError(
+                f"{name}: InferenceSpecification.SupportedContentTypes has "
+                f"{shorten(content_type, 60)!r}, not a MIME type such as text/csv"
+            )
+    if len(types) > MAX_CONTENT_TYPES or len(",".join(types)) > MAX_CONTENT_TYPES_CHARS:
+        raise CustomResourceError(
+            f"{name}: InferenceSpecification.SupportedContentTypes lists {len(types)} types; "
+            f"at most {MAX_CONTENT_TYPES} ({MAX_CONTENT_TYPES_CHARS} characters) fit in "
+            "CloudFormation's custom resource response"
+        )
+    return types

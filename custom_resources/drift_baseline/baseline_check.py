@@ -35,6 +35,13 @@ DATA_LIMIT_BYTES = 3072
 # A baseline with thousands of features and KLL sketches stays well under this.
 MAX_OBJECT_BYTES = 20 * 1024 * 1024
 NOT_FOUND_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
+# observability.yml has this many drift alarm slots (scripts/generate_drift_alarms.py);
+# more features would need more alarms than the template declares.
+MAX_FEATURES = 100
+# Alarm names are <project (21)>-<stage (10)>-drift-<slot (2)>-<feature>, at most 255
+# characters (PutMetricAlarm); 200 keeps them within it, and the metric name
+# feature_baseline_drift_<feature> within CloudWatch's 255.
+MAX_FEATURE_NAME_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -174,6 +181,20 @@ def constraint_feature_names(doc: Mapping[str, Any], label: str) -> tuple[str, .
                 f"{label}: feature name {shorten(name, 60)!r} has a quote, backslash or "
                 "control character, which the drift dashboard cannot carry; rename the feature"
             )
+        if not name.isascii() or not name.isprintable():
+            # CloudWatch metric names take printable ASCII only (MetricStreamFilter,
+            # Dimension in the CloudWatch API reference), and every feature is a metric.
+            raise CustomResourceError(
+                f"{label}: feature name {shorten(name, 60)!r} has characters outside "
+                "printable ASCII, which CloudWatch metric names "
+                "(feature_baseline_drift_<feature>) cannot hold; rename the feature"
+            )
+        if len(name) > MAX_FEATURE_NAME_LENGTH:
+            raise CustomResourceError(
+                f"{label}: feature name {shorten(name, 40)!r} has {len(name)} characters; "
+                f"drift alarm and metric names allow at most {MAX_FEATURE_NAME_LENGTH}: "
+                "rename the feature"
+            )
         if "," in name or name != name.strip():
             # CloudFormation splits a CommaDelimitedList on commas and trims each member.
             raise CustomResourceError(
@@ -182,6 +203,12 @@ def constraint_feature_names(doc: Mapping[str, Any], label: str) -> tuple[str, .
             )
         names.append(name)
     check_unique(names, label)
+    if len(names) > MAX_FEATURES:
+        raise CustomResourceError(
+            f"{label} lists {len(names)} features; a stage alarms on at most {MAX_FEATURES} "
+            "(one CloudWatch alarm each, in the fixed slots of observability.yml): make the "
+            f"baseline from at most {MAX_FEATURES} columns"
+        )
     return tuple(names)
 
 

@@ -1,35 +1,26 @@
 """Every alarm notifies the topic and says what missing data means; the rollback alarms
 the endpoint watches exist before it, and its execution role may read them."""
 
-from collections.abc import Iterator
+import ast
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cfnlint.api import lint
-from cfnlint.decode import cfn_yaml
-from cfnlint.template import Template
-from cfnlint.template.transforms import Transform
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+from scripts import generate_drift_alarms as gen
+from tests.templates.template_walk import resources
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "templates"
 ALARM = "AWS::CloudWatch::Alarm"
 TOPIC = {"Ref": "NotificationTopicArn"}
-
-
-def _resources(template: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Resources, including the fragments replicated by `Fn::ForEach`."""
-    for logical_id, body in template.get("Resources", {}).items():
-        if logical_id.startswith("Fn::ForEach::"):
-            yield from body[2].items()
-        else:
-            yield logical_id, body
 
 
 def _alarms(templates: dict[str, dict[str, Any]]) -> list[tuple[str, str, dict[str, Any]]]:
     return [
         (name, logical_id, resource["Properties"])
         for name, template in templates.items()
-        for logical_id, resource in _resources(template)
+        for logical_id, resource in resources(template)
         if resource.get("Type") == ALARM
     ]
 
@@ -39,7 +30,7 @@ def _topics(template: dict[str, Any]) -> list[dict[str, str]]:
     refs = [TOPIC] if "NotificationTopicArn" in template.get("Parameters", {}) else []
     refs += [
         {"Ref": logical_id}
-        for logical_id, resource in _resources(template)
+        for logical_id, resource in resources(template)
         if resource.get("Type") == "AWS::SNS::Topic"
     ]
     return refs
@@ -47,7 +38,7 @@ def _topics(template: dict[str, Any]) -> list[dict[str, str]]:
 
 def test_templates_define_alarms(templates):
     ids = {logical_id for _, logical_id, _ in _alarms(templates)}
-    assert {"EndpointErrorAlarm", "ModelLatencyAlarm", "DriftAlarm&{Feature}"} <= ids
+    assert {"EndpointErrorAlarm", "ModelLatencyAlarm", "DriftAlarm0", "DriftAlarm99"} <= ids
 
 
 def test_every_alarm_notifies_the_topic(templates):
@@ -71,7 +62,7 @@ def test_every_alarm_sets_treat_missing_data(templates):
 @pytest.mark.parametrize(
     ("logical_id", "expected"),
     [
-        ("DriftAlarm&{Feature}", "notBreaching"),
+        ("DriftAlarm0", "notBreaching"),
         ("EndpointErrorAlarm", "notBreaching"),
         ("ModelLatencyAlarm", "notBreaching"),
         ("MonitorErrorsAlarm", "notBreaching"),
@@ -85,29 +76,61 @@ def test_missing_data_policy(templates, logical_id, expected):
     assert alarms[logical_id]["TreatMissingData"] == expected
 
 
-def test_drift_alarm_is_one_per_feature_on_the_published_metric(templates):
-    loop = templates["observability.yml"]["Resources"]["Fn::ForEach::DriftAlarms"]
-    identifier, collection, fragment = loop
-    assert identifier == "Feature"
-    assert collection == {"Ref": "FeatureNames"}
-    props = fragment["DriftAlarm&{Feature}"]["Properties"]
-    assert props["Namespace"] == {"Ref": "MetricsNamespace"}
-    assert props["MetricName"] == {"Fn::Sub": "feature_baseline_drift_${Feature}"}
-    assert props["Dimensions"] == [
-        {"Name": "Endpoint", "Value": {"Ref": "EndpointName"}},
-        {"Name": "MonitoringSchedule", "Value": {"Ref": "ScheduleName"}},
-    ]
-    # Robust to a window published twice; equal to Sum for one run per period.
-    assert props["Statistic"] == "Maximum"
-    assert props["Threshold"] == {"Ref": "DriftThreshold"}
-    assert props["ComparisonOperator"] == "GreaterThanThreshold"
-    assert props["EvaluationPeriods"] == 1
+BASELINE_CHECK = ROOT / "custom_resources" / "drift_baseline" / "baseline_check.py"
 
 
-def test_feature_names_parameter_feeds_the_loop(templates):
-    parameters = templates["observability.yml"]["Parameters"]
-    assert parameters["FeatureNames"]["Type"] == "CommaDelimitedList"
-    assert templates["observability.yml"]["Transform"] == "AWS::LanguageExtensions"
+def _constant(path: Path, name: str) -> Any:
+    """A module-level constant, read without importing the Lambda's modules."""
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and [t.id for t in node.targets] == [name]:
+            return ast.literal_eval(node.value)
+    raise AssertionError(f"{path.name} defines no {name}")
+
+
+def _select(k: int) -> dict[str, Any]:
+    return {"Feature": {"Fn::Select": [k, {"Ref": "FeatureNames"}]}}
+
+
+def test_drift_alarm_slot_k_watches_the_kth_feature_on_the_published_metric(templates):
+    resources = templates["observability.yml"]["Resources"]
+    for k in range(gen.SLOTS):
+        alarm = resources[f"DriftAlarm{k}"]
+        assert alarm["Condition"] == f"HasFeature{k}"
+        props = alarm["Properties"]
+        assert props["Namespace"] == {"Ref": "MetricsNamespace"}
+        assert props["MetricName"] == {"Fn::Sub": ["feature_baseline_drift_${Feature}", _select(k)]}
+        assert props["AlarmName"] == {
+            "Fn::Sub": ["${ProjectName}-${StageName}-drift-" + f"{k}-" + "${Feature}", _select(k)]
+        }
+        assert props["Dimensions"] == [
+            {"Name": "Endpoint", "Value": {"Ref": "EndpointName"}},
+            {"Name": "MonitoringSchedule", "Value": {"Ref": "ScheduleName"}},
+        ]
+        # Robust to a window published twice; equal to Sum for one run per period.
+        assert props["Statistic"] == "Maximum"
+        assert props["Threshold"] == {"Ref": "DriftThreshold"}
+        assert props["ComparisonOperator"] == "GreaterThanThreshold"
+        assert props["EvaluationPeriods"] == 1
+    assert f"DriftAlarm{gen.SLOTS}" not in resources
+
+
+def test_no_transform_and_the_slot_count_is_the_baselines_limit(templates):
+    template = templates["observability.yml"]
+    # No AWS::LanguageExtensions: the template does not depend on parameter values, so
+    # change sets that include nested stacks work and no CAPABILITY_AUTO_EXPAND is needed.
+    assert "Transform" not in template
+    assert template["Parameters"]["FeatureNames"]["Type"] == "CommaDelimitedList"
+    count = template["Parameters"]["FeatureCount"]
+    assert (count["Type"], count["MinValue"], count["MaxValue"]) == ("Number", 1, gen.SLOTS)
+    assert _constant(BASELINE_CHECK, "MAX_FEATURES") == gen.SLOTS
+    # Custom::DriftBaseline's count feeds the slots.
+    stage = templates["stage.yml"]["Resources"]["Observability"]["Properties"]["Parameters"]
+    assert stage["FeatureCount"] == {"Fn::GetAtt": ["Monitoring", "Outputs.FeatureCount"]}
+    assert stage["FeatureNames"] == {"Fn::GetAtt": ["Monitoring", "Outputs.FeatureNames"]}
+
+
+def test_observability_holds_the_generated_slots():
+    assert gen.main(["--check"]) == 0
 
 
 @pytest.mark.parametrize(
@@ -188,45 +211,85 @@ def test_model_monitor_failures_reach_the_topic(templates):
 
 
 # ---------------------------------------------------------------------------------
-# Fn::ForEach expanded the way cfn-lint emulates AWS::LanguageExtensions.
+# The slots as CloudFormation would create them for a given baseline.
 
 
-def _expand_observability(features: str) -> tuple[list[Any], dict[str, Any]]:
-    source = cfn_yaml.load(str(TEMPLATES / "observability.yml"))
-    source["Parameters"]["FeatureNames"]["Default"] = features
-    template = Template("observability.yml", source, ["us-east-1"])
-    errors = Transform().transform(template)
-    return errors, template.template["Resources"]
+def _condition(conditions: dict[str, Any], node: Any, values: dict[str, str]) -> Any:
+    """Equals, Or, Not, And, Condition and Ref: what the Conditions section may use."""
+    if isinstance(node, dict) and len(node) == 1:
+        ((name, arg),) = node.items()
+        if name == "Ref":
+            return values[arg]
+        if name == "Condition":
+            return _condition(conditions, conditions[arg], values)
+        if name == "Fn::Equals":
+            return str(_condition(conditions, arg[0], values)) == str(
+                _condition(conditions, arg[1], values)
+            )
+        if name == "Fn::Or":
+            return any(_condition(conditions, a, values) for a in arg)
+        if name == "Fn::And":
+            return all(_condition(conditions, a, values) for a in arg)
+        if name == "Fn::Not":
+            return not _condition(conditions, arg[0], values)
+        raise AssertionError(f"{name} is not a condition function")
+    return node
 
 
-def test_foreach_gives_each_feature_an_alarm_with_a_valid_logical_id():
-    errors, resources = _expand_observability("age,credit-score,_c3")
-    assert errors == []
-    drift = {
-        logical_id: resource["Properties"]
-        for logical_id, resource in resources.items()
-        if logical_id.startswith("DriftAlarm")
+def _drift_alarms(template: dict[str, Any], features: list[str]) -> dict[str, dict[str, str]]:
+    """logical id -> rendered AlarmName and MetricName of the drift alarms created."""
+    values = {"FeatureCount": str(len(features)), "ProjectName": "demo", "StageName": "prod"}
+    conditions = template["Conditions"]
+    created = {}
+    for logical_id, resource in template["Resources"].items():
+        if not logical_id.startswith("DriftAlarm"):
+            continue
+        if not _condition(conditions, {"Condition": resource["Condition"]}, values):
+            continue
+        rendered = {}
+        for key in ("AlarmName", "MetricName"):
+            text, bindings = resource["Properties"][key]["Fn::Sub"]
+            index, names = bindings["Feature"]["Fn::Select"]
+            assert names == {"Ref": "FeatureNames"}
+            rendered[key] = (
+                text.replace("${Feature}", features[index])
+                .replace("${ProjectName}", values["ProjectName"])
+                .replace("${StageName}", values["StageName"])
+            )
+        created[logical_id] = rendered
+    return created
+
+
+@pytest.mark.parametrize("count", [1, 2, 57, 99, 100])
+def test_exactly_one_slot_per_feature_exists(templates, count):
+    features = [f"f{i}" for i in range(count)]
+    alarms = _drift_alarms(templates["observability.yml"], features)
+    assert sorted(alarms) == sorted(f"DriftAlarm{k}" for k in range(count))
+    assert {a["MetricName"] for a in alarms.values()} == {
+        f"feature_baseline_drift_{f}" for f in features
     }
-    # &{} drops the characters a logical id cannot hold; names keep the feature.
-    assert set(drift) == {"DriftAlarmage", "DriftAlarmcreditscore", "DriftAlarmc3"}
-    assert drift["DriftAlarmcreditscore"]["MetricName"] == "feature_baseline_drift_credit-score"
-    alarm_name = drift["DriftAlarmc3"]["AlarmName"]
-    assert alarm_name == {"Fn::Sub": "${ProjectName}-${StageName}-drift-_c3"}
 
 
-def test_features_that_differ_only_in_punctuation_fail_the_transform():
-    # A known limit of the logical-id scheme: "a-b" and "ab" collide; the stack
-    # fails at the transform instead of silently dropping an alarm.
-    errors, _ = _expand_observability("a-b,ab")
-    assert errors and "Duplicate DriftAlarmab" in str(errors[0])
+def test_names_differing_only_in_punctuation_get_distinct_alarms(templates):
+    # Under Fn::ForEach with &{} these shared the logical ids DriftAlarmnum03 and
+    # DriftAlarmab, and the nested stack failed after the endpoint was up.
+    features = ["num_03", "num03", "a-b", "a_b", "ab"]
+    alarms = _drift_alarms(templates["observability.yml"], features)
+    assert len(alarms) == 5
+    assert len({a["AlarmName"] for a in alarms.values()}) == 5
+    assert alarms["DriftAlarm1"] == {
+        "AlarmName": "demo-prod-drift-1-num03",
+        "MetricName": "feature_baseline_drift_num03",
+    }
 
 
-def test_expanded_observability_lints_clean():
-    text = (TEMPLATES / "observability.yml").read_text(encoding="utf-8")
-    marker = "  FeatureNames:\n    Type: CommaDelimitedList\n"
-    assert marker in text
-    with_features = text.replace(marker, marker + "    Default: age,credit-score,_c3\n")
-    assert lint(with_features, regions=["us-east-1", "eu-west-1", "ap-southeast-2"]) == []
+def test_a_feature_moving_slot_on_update_never_reuses_a_live_alarm_name(templates):
+    # CloudFormation creates a replaced alarm before deleting the old one.
+    before = _drift_alarms(templates["observability.yml"], ["a", "b"])
+    after = _drift_alarms(templates["observability.yml"], ["b", "a"])
+    names_before = {a["AlarmName"] for a in before.values()}
+    names_after = {a["AlarmName"] for a in after.values()}
+    assert not names_before & names_after
 
 
 # ---------------------------------------------------------------------------------

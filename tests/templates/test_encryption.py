@@ -59,6 +59,19 @@ NO_DATA_AT_REST: dict[str, str] = {
     "Custom::ApprovedModelPackage": "returns names only",
     "Custom::DriftBaseline": "returns names only",
     "Custom::StageStacks": "deletes stacks, stores nothing",
+    # Inference API (api.yml): configuration; payloads pass through, never stored (no
+    # cache, no body logging), access logs go to a KMS-encrypted log group.
+    "AWS::ApiGateway::RestApi": "configuration",
+    "AWS::ApiGateway::Resource": "configuration",
+    "AWS::ApiGateway::Method": "configuration",
+    "AWS::ApiGateway::RequestValidator": "configuration",
+    "AWS::ApiGateway::GatewayResponse": "configuration",
+    "AWS::ApiGateway::Deployment": "configuration snapshot",
+    "AWS::ApiGateway::Stage": "configuration; no cache cluster",
+    "AWS::ApiGateway::UsagePlan": "configuration",
+    "AWS::ApiGateway::UsagePlanKey": "configuration",
+    "AWS::ApiGateway::ApiKey": "the key value is held by API Gateway, never in the template",
+    "AWS::ApiGateway::Account": "a regional setting",
 }
 
 

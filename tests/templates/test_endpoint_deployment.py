@@ -53,3 +53,37 @@ def test_execution_timeout_covers_canary_bake_and_termination_wait(templates):
     timeout = policy["MaximumExecutionTimeoutInSeconds"]
     assert 600 <= timeout <= 28800
     assert timeout > 300 + policy["TerminationWaitInSeconds"]
+
+
+def _green_fleet(endpoint: dict[str, Any], old_count: int, new_count: int) -> int:
+    """Instances of the green fleet when InstanceCount moves from old_count to new_count.
+
+    UpdateEndpoint with RetainAllVariantProperties keeps the endpoint's DesiredInstanceCount
+    unless ExcludeRetainedVariantProperties lists it (SageMaker API, VariantProperty);
+    the autoscaled count is at least the old minimum, old_count in the worst case.
+    """
+    if not endpoint.get("RetainAllVariantProperties", False):
+        return new_count
+    excluded = {
+        p["VariantPropertyType"] for p in endpoint.get("ExcludeRetainedVariantProperties", [])
+    }
+    return new_count if "DesiredInstanceCount" in excluded else old_count
+
+
+@pytest.mark.parametrize(("old_count", "new_count"), [(1, 2), (2, 1), (2, 4), (4, 2), (1, 20)])
+def test_instance_count_changes_are_working_blue_green_updates(templates, old_count, new_count):
+    endpoint = _endpoint(templates)
+    green = _green_fleet(endpoint, old_count, new_count)
+    # The new count takes effect with the update, not only when autoscaling catches up.
+    assert green == new_count
+    routing = _routing(templates, new_count)
+    if routing["Type"] == "CANARY":
+        assert 1 <= _canary_instances(routing, green) <= green / 2
+    else:
+        assert green == 1
+
+
+def test_data_capture_and_weight_come_from_the_new_config(templates):
+    # With retention, SageMaker keeps the old variant properties; DataCaptureConfig cannot
+    # be excluded from it (VariantProperty: "not currently supported").
+    assert _endpoint(templates)["RetainAllVariantProperties"] is False

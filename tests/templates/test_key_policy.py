@@ -55,3 +55,46 @@ def test_no_statement_hands_key_use_to_the_account_unconditionally(templates):
         crypto = {a for a in actions if a.startswith(("kms:Decrypt", "kms:GenerateDataKey"))}
         if crypto and "AWS" in statement["Principal"]:
             assert "kms:ViaService" in statement["Condition"]["StringEquals"], sid
+
+
+# Exactly what administering (not using) a key needs: aliases, policy, rotation, state,
+# tags, descriptions, deletion, and revoking grants (KMS guide, default key policy).
+ADMINISTRATION_ACTIONS = {
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListAliases",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListKeyRotations",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:RevokeGrant",
+    "kms:RotateKeyOnDemand",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+}
+
+
+def test_administration_lists_only_what_administration_needs(templates):
+    actions = _statements(templates)["AccountAdministration"]["Action"]
+    assert not [a for a in actions if "*" in a], "wildcards also match kms:CreateGrant"
+    assert set(actions) == ADMINISTRATION_ACTIONS
+
+
+def test_grants_are_created_only_through_the_services(templates):
+    for sid, statement in _statements(templates).items():
+        actions = statement["Action"]
+        actions = actions if isinstance(actions, list) else [actions]
+        if any(a in ("kms:CreateGrant", "kms:Create*", "kms:*") for a in actions):
+            assert "kms:ViaService" in statement.get("Condition", {}).get("StringEquals", {}), sid

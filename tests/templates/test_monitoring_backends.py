@@ -52,7 +52,9 @@ def render(node: Any, params: dict[str, Any], template: dict[str, Any]) -> Any:
     return {function: render(args, params, template)}
 
 
-def observability_params(backend: str, schedule: str, features: list[str]) -> dict[str, Any]:
+def observability_params(
+    backend: str, schedule: str, features: list[str], api_name: str = "none"
+) -> dict[str, Any]:
     return {
         "AWS::Region": "eu-west-1",
         "AWS::Partition": "aws",
@@ -76,9 +78,11 @@ def observability_params(backend: str, schedule: str, features: list[str]) -> di
         "LatencyAlarmName": "demo-staging-model-latency",
         "MonitorFunctionName": "demo-staging-monitor",
         "Dashboard": "demo-staging",
+        "InferenceApiName": api_name,
         "conditions": {
             "UseBuiltin": backend == "builtin",
             "UseModelMonitor": backend == "model-monitor",
+            "HasInferenceApi": api_name != "none",
         },
     }
 
@@ -245,8 +249,8 @@ def test_model_monitor_refuses_fifteen_minutes(templates):
 def test_every_period_driven_alarm_uses_the_schedule_period(templates):
     lookup = {"Fn::FindInMap": ["ScheduleSettings", {"Ref": "MonitoringSchedule"}, "PeriodSeconds"]}
     resources = templates["observability.yml"]["Resources"]
-    drift = resources["Fn::ForEach::DriftAlarms"][2]["DriftAlarm&{Feature}"]["Properties"]
-    assert drift["Period"] == lookup
+    for k in range(100):
+        assert resources[f"DriftAlarm{k}"]["Properties"]["Period"] == lookup
     for logical_id in ("MonitorErrorsAlarm", "ModelMonitorHeartbeatAlarm"):
         assert resources[logical_id]["Properties"]["Period"] == lookup
     for query in resources["MonitorHeartbeatAlarm"]["Properties"]["Metrics"]:

@@ -19,6 +19,7 @@ NESTING = {
         "Endpoint": "endpoint.yml",
         "Monitoring": "monitoring.yml",
         "Observability": "observability.yml",
+        "Api": "api.yml",
     },
 }
 # The root may name the region ${HostingRegion}: its empty default means "this stack's".

@@ -10,6 +10,10 @@ RETAINED = {
     # CodePipeline's artifact store: a non-empty bucket cannot be deleted; its lifecycle
     # expires every object within 30 days of the last run.
     ("delivery.yml", "ArtifactBucket"),
+    # Opt-in (AccountLoggingRole=create): API Gateway's account-wide CloudWatch role
+    # outlives the stack so the region's API logging never points at a deleted role.
+    ("api.yml", "ApiGatewayLoggingRole"),
+    ("api.yml", "LoggingAccount"),
 }
 
 
@@ -45,7 +49,9 @@ def test_retained_resources_keep_both_policies(templates):
 def test_no_resource_creates_log_groups_outside_the_stack(role_statements):
     # A role that may create log groups leaves them behind (unencrypted, never expiring).
     # Model Monitor's processing jobs write to SageMaker's account-wide group, which the
-    # stack cannot own; that role is the one exception.
+    # stack cannot own; that role is an exception. So is API Gateway's account-wide
+    # CloudWatch role (opt-in): it serves every REST API of the region, whose execution
+    # logs API Gateway names itself; driftgate's own stage keeps execution logging off.
     creators = {
         key
         for key, statements in role_statements.items()
@@ -54,7 +60,11 @@ def test_no_resource_creates_log_groups_outside_the_stack(role_statements):
     }
     # The stage stacks' CloudFormation role creates the stage's own log groups (deleted
     # with those stacks), not groups written to at run time.
-    assert creators <= {("monitoring.yml", "ModelMonitorRole"), ("delivery.yml", "StageStackRole")}
+    assert creators <= {
+        ("monitoring.yml", "ModelMonitorRole"),
+        ("api.yml", "ApiGatewayLoggingRole"),
+        ("delivery.yml", "StageStackRole"),
+    }
 
 
 def _as_list(value: Any) -> list[Any]:

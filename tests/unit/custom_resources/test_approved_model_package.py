@@ -1,5 +1,6 @@
 """Custom::ApprovedModelPackage through its Lambda handler, on moto's model registry."""
 
+import json
 import threading
 import time
 from typing import Any
@@ -134,6 +135,7 @@ def test_create_latest_answers_arn_version_and_baseline(responses, call_log: Cal
         "ModelPackageGroupName": GROUP,
         "BaselineStatisticsS3Uri": f"s3://{BUCKET}/baselines/v2/statistics.json",
         "BaselineConstraintsS3Uri": f"s3://{BUCKET}/baselines/v2/constraints.json",
+        "SupportedContentTypes": "text/csv",
     }
     handler_calls = call_log.calls[-2:]
     assert [name for _, name, _ in handler_calls] == ["ListModelPackages", "DescribeModelPackage"]
@@ -590,3 +592,58 @@ def test_function_location_reads_partition_region_and_account():
 def test_function_location_rejects_other_arns():
     with pytest.raises(package_lookup.CustomResourceError, match="unexpected function ARN"):
         package_lookup.function_location("arn:aws:iam::111122223333:role/x")
+
+
+# --- SupportedContentTypes (the inference API validates requests against them) -------
+
+
+def test_supported_content_types_are_answered_comma_joined(responses, session):
+    spec = dict(INFERENCE, SupportedContentTypes=["text/csv", "application/json", "text/csv"])
+    register("Approved", InferenceSpecification=spec)
+
+    run("Create", props())
+
+    assert only(responses)["Data"]["SupportedContentTypes"] == "text/csv,application/json"
+
+
+def test_package_without_inference_specification_answers_no_content_types():
+    package = {"ModelPackageVersion": 1}
+    assert package_lookup.supported_content_types(package) == ()
+
+
+@pytest.mark.parametrize("bad", ["text/csv,application/json", "csv", "text/ csv"])
+def test_malformed_content_type_fails_naming_the_field(responses, session, bad):
+    register("Approved", InferenceSpecification=dict(INFERENCE, SupportedContentTypes=[bad]))
+
+    run("Create", props())
+
+    response = only(responses)
+    assert response["Status"] == "FAILED"
+    assert "SupportedContentTypes" in response["Reason"]
+    assert "MIME type" in response["Reason"]
+
+
+def test_too_many_content_types_fail_before_the_4_kb_response_limit(responses, session):
+    many = [f"application/x-type-{i:03d}-{'x' * 50}" for i in range(40)]
+    register("Approved", InferenceSpecification=dict(INFERENCE, SupportedContentTypes=many))
+
+    run("Create", props())
+
+    response = only(responses)
+    assert response["Status"] == "FAILED"
+    assert "at most 16" in response["Reason"]
+
+
+def test_largest_accepted_content_types_fit_the_response_limit():
+    types = [f"application/x-{i:02d}-{'y' * 40}" for i in range(16)]
+    joined = ",".join(types)
+    assert len(joined) <= package_lookup.MAX_CONTENT_TYPES_CHARS
+    resolved = package_lookup.ResolvedPackage(
+        arn="arn:aws:sagemaker:us-east-1:123456789012:model-package/" + "g" * 63 + "/999999999",
+        version=999999999,
+        group_name="g" * 63,
+        statistics_uri="s3://" + "b" * 63 + "/" + "k" * 400,
+        constraints_uri="s3://" + "b" * 63 + "/" + "k" * 400,
+        supported_content_types=tuple(types),
+    )
+    assert len(json.dumps({"Data": resolved.as_data()}).encode()) < 4096

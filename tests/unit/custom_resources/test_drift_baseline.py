@@ -377,27 +377,68 @@ def test_violations_report_is_recognised(responses, s3):
     )
 
 
-def test_feature_names_over_the_data_limit_fail(responses, s3):
-    names = [f"feature_{i:04d}" for i in range(400)]
+def upload_names(s3: Any, names: list[str]) -> None:
     stats = {"dataset": {"item_count": 10}, "features": [{"name": n} for n in names]}
     cons = {"features": [{"name": n, "inferred_type": "Fractional"} for n in names]}
     upload_pair(s3, stats, cons)
 
+
+def test_feature_names_over_the_data_limit_fail(responses, s3):
+    upload_names(s3, [f"feature_with_a_long_descriptive_name_{i:04d}" for i in range(90)])
+
     reason = failed_reason(responses_after_create(responses))
-    assert reason.startswith("400 feature names make ")
+    assert reason.startswith("90 feature names make ")
     assert "a custom resource may return at most 3072" in reason
 
 
-def test_many_short_names_within_the_limit_succeed(responses, s3):
-    names = [f"f{i}" for i in range(300)]
-    stats = {"dataset": {"item_count": 10}, "features": [{"name": n} for n in names]}
-    cons = {"features": [{"name": n, "inferred_type": "Integral"} for n in names]}
-    upload_pair(s3, stats, cons)
+def test_the_largest_accepted_feature_count_succeeds_within_the_response_limit(responses, s3):
+    names = [f"feature_{i:03d}" for i in range(baseline_check.MAX_FEATURES)]
+    upload_names(s3, names)
 
     response = only(responses_after_create(responses))
     assert response["Status"] == "SUCCESS"
-    assert response["Data"]["FeatureCount"] == "300"
-    assert len(json.dumps(response)) <= 4096
+    assert response["Data"]["FeatureCount"] == "100"
+    assert response["Data"]["FeatureNames"].split(",") == names
+    assert len(json.dumps(response).encode()) <= 4096
+
+
+def test_one_feature_more_than_the_alarm_slots_fails_saying_what_to_do(responses, s3):
+    upload_names(s3, [f"f{i}" for i in range(baseline_check.MAX_FEATURES + 1)])
+
+    reason = failed_reason(responses_after_create(responses))
+    assert reason.startswith("constraints.json lists 101 features; a stage alarms on at most 100")
+    assert "make the baseline from at most 100 columns" in reason
+
+
+def test_names_that_differ_only_in_punctuation_are_distinct_features(responses, s3):
+    # Fn::ForEach's &{} logical ids made these collide; alarm slots are by position.
+    names = ["num_03", "num03", "a-b", "a_b", "ab"]
+    upload_names(s3, names)
+
+    response = only(responses_after_create(responses))
+    assert response["Status"] == "SUCCESS"
+    assert response["Data"]["FeatureNames"] == ",".join(names)
+
+
+@pytest.mark.parametrize("name", ["température", "年齢", "size\u00a0m2", "e\u0301"])
+def test_non_ascii_feature_names_fail_naming_cloudwatch(responses, s3, name):
+    upload_names(s3, ["age", name])
+
+    reason = failed_reason(responses_after_create(responses))
+    assert "has characters outside printable ASCII" in reason
+    assert "CloudWatch metric names" in reason
+
+
+def test_feature_name_longer_than_alarm_names_allow_fails(responses, s3):
+    upload_names(s3, ["age", "x" * (baseline_check.MAX_FEATURE_NAME_LENGTH + 1)])
+    assert "has 201 characters; drift alarm and metric names allow at most 200" in (
+        failed_reason(responses_after_create(responses))
+    )
+
+
+def test_feature_name_of_the_longest_allowed_length_succeeds(responses, s3):
+    upload_names(s3, ["age", "x" * baseline_check.MAX_FEATURE_NAME_LENGTH])
+    assert only(responses_after_create(responses))["Status"] == "SUCCESS"
 
 
 # --- Properties ----------------------------------------------------------------------

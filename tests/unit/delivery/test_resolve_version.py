@@ -119,6 +119,7 @@ def test_the_handler_reports_the_variables_to_codepipeline(sagemaker, monkeypatc
         "ModelPackageGroupName": GROUP,
         "BaselineStatisticsS3Uri": f"s3://{BUCKET}/s.json",
         "BaselineConstraintsS3Uri": f"s3://{BUCKET}/c.json",
+        "SupportedContentTypes": "text/csv",
     }
     stubber.add_response("put_job_success_result", {}, {"jobId": "j", "outputVariables": expected})
     context = type(

@@ -82,16 +82,17 @@ def test_report_counts_malformed_input_per_kind(workspace):
     run(workspace)
     html = (workspace / "out" / "report.html").read_text()
     assert "<h2>Malformed input (2)</h2>" in html
-    assert "<tr><td>invalid_json</td><td>1</td></tr>" in html
-    assert "<tr><td>too_few_columns</td><td>1</td></tr>" in html
-    assert "Skipped: insufficient data" not in html
+    assert "<tr><td>invalid_json</td><td class='n'>1</td>" in html
+    assert "<tr><td>too_few_columns</td><td class='n'>1</td>" in html
+    assert "not evaluated" not in html
 
 
 def test_report_of_a_skipped_window_says_it_is_not_a_clean_result(workspace):
     run(workspace, min_records=1000)
     html = (workspace / "out" / "report.html").read_text()
-    assert "Skipped: insufficient data" in html
+    assert "Drift: not evaluated \u2014 insufficient data" in html
     assert "300 rows analysed, fewer than the 1000 required" in html
+    assert "this is not a \u201cno drift\u201d result" in html
 
 
 def test_rerunning_a_window_writes_identical_bytes(workspace):
@@ -247,9 +248,10 @@ def test_substituted_method_is_in_the_summary_file_and_the_report(workspace):
     summary = json.loads((workspace / "out" / "driftgate_summary.json").read_text())
     assert summary["warnings"] == result.summary["warnings"] == [CHI_WARNING]
     html = (workspace / "out" / "report.html").read_text()
-    box = html[html.index('<div class="warn"') : html.index("</div>")]
+    start = html.index('<div class="warn"')
+    box = html[start : html.index("</div>", start)]
     assert "Warnings (1)" in box and CHI_WARNING in box
-    assert html.index('<div class="warn"') < html.index("<table>")  # above everything else
+    assert html.index('<div class="warn"') < html.index("<table")  # above the tables
 
 
 def test_warning_is_written_even_when_the_window_is_skipped(workspace):
