@@ -24,9 +24,12 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from scripts import package_delivery, release
-
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: make the repository importable
+    sys.path.insert(0, str(ROOT))
+
+from scripts import package_delivery, release  # noqa: E402
+
 LAMBDA_PYTHON = "3.13"
 # python3.13 Lambdas run on Amazon Linux 2023 (glibc 2.34): manylinux_2_28 wheels fit.
 LAMBDA_PLATFORMS = ("manylinux_2_28_x86_64", "manylinux2014_x86_64")

@@ -16,8 +16,7 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """build/dist's tree (templates/, functions/) built by scripts/package.py."""
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "scripts.package", "--out", str(out)],
-        cwd=ROOT,
+        [sys.executable, str(ROOT / "scripts" / "package.py"), "--out", str(out)],
         check=True,
         capture_output=True,
     )
