@@ -240,6 +240,7 @@ class PipelineRunner:
             if action.get("Namespace"):
                 namespaces[action["Namespace"]] = outcome.variables
             if outcome.waiting_token:
+                self._emit_action(execution, stage["Name"], action, "STARTED")
                 execution.waiting = {
                     "token": outcome.waiting_token,
                     "stage": stage["Name"],
@@ -305,6 +306,37 @@ class PipelineRunner:
     def _fail(self, execution: Execution, message: str) -> None:
         execution.status, execution.message = "Failed", message
         self._emit(execution, "FAILED")
+
+    def _emit_action(
+        self, execution: Execution, stage: str, action: dict[str, Any], status: str
+    ) -> None:
+        definition = self._definition(execution.region, execution.pipeline)
+        kind = action["ActionTypeId"]
+        detail = {
+            "pipeline": execution.pipeline,
+            "execution-id": execution.execution_id,
+            "stage": stage,
+            "action": action["Name"],
+            "state": status,
+            "type": {
+                "owner": kind["Owner"],
+                "category": kind["Category"],
+                "provider": kind["Provider"],
+                "version": str(kind["Version"]),
+            },
+        }
+        arn = f"arn:aws:codepipeline:{execution.region}:{definition.account}:{execution.pipeline}"
+        events.emit(
+            execution.region,
+            events.envelope(
+                "aws.codepipeline",
+                "CodePipeline Action Execution State Change",
+                detail,
+                definition.account,
+                execution.region,
+                [arn],
+            ),
+        )
 
     def _emit(self, execution: Execution, status: str) -> None:
         definition = self._definition(execution.region, execution.pipeline)
