@@ -232,3 +232,21 @@ def test_stage_stack_role_can_create_everything_stage_yml_creates(templates, rol
             assert CREATE_ACTIONS[kind] in granted, (
                 f"{name}/{logical_id} needs {CREATE_ACTIONS[kind]}"
             )
+
+
+@pytest.mark.parametrize(
+    ("action", "module"),
+    [
+        ("ResolveVersion", "delivery_functions/resolve_version/resolve.py"),
+        ("TestStaging", "delivery_functions/staging_test/checks.py"),
+    ],
+)
+def test_each_action_gets_exactly_the_user_parameters_its_code_reads(templates, action, module):
+    parameters = json.loads(sub_text(actions(templates)[action]["Configuration"]["UserParameters"]))
+    read = set(
+        re.findall(
+            r'required_parameter\(\s*parameters,\s*"([A-Za-z0-9]+)"', (ROOT / module).read_text()
+        )
+    )
+    assert read, f"{module}: no required_parameter calls found; the analysis is broken"
+    assert set(parameters) == read
