@@ -17,7 +17,7 @@ STACK_NAME ?= driftgate
 PARAMETERS ?= parameters/mine.json
 REGION ?= $(firstword $(REGIONS))
 
-.PHONY: help venv lint test unit package demo publish deploy taskcat bench clean
+.PHONY: help venv lint test unit package demo invoke publish deploy taskcat bench clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ package: $(BIN)/.installed ## build Lambda zips and templates into build/dist
 
 demo: $(BIN)/.installed ## the whole story on the local emulator, no AWS account needed
 	$(BIN)/python -m scripts.demo
+
+invoke: $(BIN)/.installed ## send CSV rows to a stage's inference API: make invoke STACK=name REGION=eu-west-1 FILE=rows.csv [AUTH=api-key API_KEY_ID=id]
+	$(BIN)/python -m scripts.invoke --stack "$(STACK)" $(if $(REGION),--region $(REGION)) --auth $(or $(AUTH),iam) $(if $(API_KEY_ID),--api-key-id $(API_KEY_ID)) $(or $(FILE),-)
 
 publish: $(BIN)/.installed ## upload to one bucket per region: make publish BUCKET=name REGIONS="us-east-1 eu-west-1"
 	$(BIN)/python -m scripts.aws_credentials

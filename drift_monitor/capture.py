@@ -127,6 +127,7 @@ class CaptureParser:
         self.flush()
 
     def feed_line(self, line: bytes | str) -> None:
+        self.profile.current_line = line  # a malformed line becomes its kind's example
         try:
             record = _decode(line.decode("utf-8") if isinstance(line, bytes) else line)
         except (ValueError, UnicodeDecodeError):

@@ -28,6 +28,7 @@ from drift_monitor.monitor import (
     profile_window,
 )
 from drift_monitor.profile import WindowProfile
+from drift_monitor.report import ReportContext
 from drift_monitor.storage import RETRY_CONFIG, Storage, StorageError
 from drift_monitor.window import Window, parse_time
 
@@ -88,6 +89,8 @@ def _evaluation_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--event-bus", default="default")
     p.add_argument("--kms-key", help="SSE-KMS key for s3:// outputs")
     p.add_argument("--fail-on-violations", action="store_true", help="exit 1 on violations")
+    p.add_argument("--model-package-arn", default="", help="named in the report only")
+    p.add_argument("--model-package-version", default="", help="named in the report only")
 
 
 def _window(args: argparse.Namespace) -> Window | None:
@@ -154,6 +157,13 @@ def _finish(args: argparse.Namespace, storage: Storage, baseline: Any, profile: 
         publisher=_publisher(args),
         kms_key=args.kms_key,
         storage=storage,
+        report_context=ReportContext(
+            capture_uri=getattr(args, "capture", ""),
+            baseline_statistics_uri=args.baseline_statistics,
+            baseline_constraints_uri=args.baseline_constraints,
+            model_package_arn=args.model_package_arn,
+            model_package_version=args.model_package_version,
+        ),
     )
     for warning in result.summary["warnings"]:
         print(f"driftgate-monitor: warning: {warning}", file=sys.stderr)

@@ -26,8 +26,14 @@ def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
         namespace=config.namespace,
         event_bus=config.event_bus,
     )
+    # A re-run of a past window (window_end) leaves the dashboard's latest report alone.
+    rerun = bool((event or {}).get("window_end"))
     result = run_scheduled(
-        config, window, Storage(boto3.client("s3", config=RETRY_CONFIG)), publisher
+        config,
+        window,
+        Storage(boto3.client("s3", config=RETRY_CONFIG)),
+        publisher,
+        update_latest=not rerun,
     )
     for warning in result.summary["warnings"]:
         logger.warning("driftgate warning: %s", warning)

@@ -4,7 +4,7 @@ evaluate, write the outputs, publish metrics and the violations event."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -86,15 +86,6 @@ def capture_files(capture_uri: str, window: Window | None, storage: Storage) -> 
     return files
 
 
-def _noting_lines(lines: Iterable[bytes | str], profile: WindowProfile) -> Iterator[bytes | str]:
-    """Each line, made the profile's current line first: the parser counts a malformed
-    line while it is fed, so the profile can keep it as the kind's example."""
-    for line in lines:
-        profile.current_line = line
-        yield line
-    profile.current_line = None
-
-
 def profile_window(
     baseline: Baseline,
     files: list[str],
@@ -107,7 +98,7 @@ def profile_window(
     end = window.end_iso[:19] if window else None
     parser = CaptureParser(profile, start, end)
     for done, uri in enumerate(files, start=1):
-        parser.feed_file(_noting_lines(storage.iter_lines(uri), profile))
+        parser.feed_file(storage.iter_lines(uri))
         if progress:
             progress(done, len(files), profile.rows)
     return profile
@@ -130,6 +121,7 @@ def run_monitor(
     storage: Storage | None = None,
     progress: Progress | None = None,
     report_context: ReportContext | None = None,
+    latest: str | None = None,
 ) -> MonitorResult:
     """Analyse the capture under ``capture`` (a window of it when ``window`` is given)."""
     storage = storage or Storage()
@@ -156,6 +148,7 @@ def run_monitor(
             baseline_statistics_uri=baseline_statistics,
             baseline_constraints_uri=baseline_constraints,
         ),
+        latest=latest,
     )
 
 
@@ -175,8 +168,13 @@ def finish_run(
     storage: Storage | None = None,
     extra: dict[str, Any] | None = None,
     report_context: ReportContext | None = None,
+    latest: str | None = None,
 ) -> MonitorResult:
-    """Evaluate a (possibly merged) window profile, write outputs and publish."""
+    """Evaluate a (possibly merged) window profile, write outputs and publish.
+
+    ``latest``: a folder that also receives the report and summary (a fixed place the
+    dashboard links to; the scheduled run passes ``<output>/<schedule>/latest``).
+    """
     storage = storage or Storage()
     # Rows rejected for their column count are evidence too: a window whose every row
     # has an extra column is a schema violation, not a window with too little data.
@@ -215,7 +213,7 @@ def finish_run(
     report_uri = join(output, REPORT_FILE) if output else None
     summary["report_uri"] = report_uri
     if output:
-        write_outputs(storage, output, result, kms_key)
+        write_outputs(storage, output, result, kms_key, latest)
     if publisher:
         publish_run(publisher, result, endpoint, schedule, report_uri)
     return result
@@ -227,9 +225,14 @@ def _dump(document: Any, indent: int | None = 2) -> bytes:
 
 
 def write_outputs(
-    storage: Storage, output: str, result: MonitorResult, kms_key: str | None
+    storage: Storage,
+    output: str,
+    result: MonitorResult,
+    kms_key: str | None,
+    latest: str | None = None,
 ) -> None:
-    """Deterministic bytes: re-running a window rewrites identical files."""
+    """Deterministic bytes: re-running a window rewrites identical files. The report
+    and summary are also copied under ``latest`` when given."""
     ev = result.evaluation
     files = {
         # Compact: thousands of sketch items per feature; the C encoder only runs unindented.
@@ -249,6 +252,10 @@ def write_outputs(
     }
     for name, (data, content_type) in files.items():
         storage.write_bytes(join(output, name), data, content_type, kms_key)
+    if latest:
+        for name in (REPORT_FILE, SUMMARY_FILE):
+            data, content_type = files[name]
+            storage.write_bytes(join(latest, name), data, content_type, kms_key)
 
 
 def publish_run(

@@ -32,6 +32,7 @@ from drift_monitor.monitor import (
     profile_window,
 )
 from drift_monitor.profile import WindowProfile
+from drift_monitor.report import ReportContext
 from drift_monitor.storage import RETRY_CONFIG, Storage, join
 from drift_monitor.window import Window, parse_time
 
@@ -56,10 +57,19 @@ def run_processing(
     env: Mapping[str, str], storage: Storage, publisher: Publisher | None
 ) -> MonitorResult | None:
     output = env.get("output_path", "/opt/ml/processing/resultdata")
+    context = ReportContext(
+        capture_uri=env.get("dataset_source", "/opt/ml/processing/endpointdata"),
+        baseline_statistics_uri=env.get(
+            "baseline_statistics", "/opt/ml/processing/baseline/stats/statistics.json"
+        ),
+        baseline_constraints_uri=env.get(
+            "baseline_constraints", "/opt/ml/processing/baseline/constraints/constraints.json"
+        ),
+        model_package_arn=env.get("DRIFTGATE_MODEL_PACKAGE_ARN", "").strip(),
+        model_package_version=env.get("DRIFTGATE_MODEL_PACKAGE_VERSION", "").strip(),
+    )
     baseline = load_baseline_files(
-        env.get("baseline_statistics", "/opt/ml/processing/baseline/stats/statistics.json"),
-        env.get("baseline_constraints", "/opt/ml/processing/baseline/constraints/constraints.json"),
-        storage,
+        context.baseline_statistics_uri, context.baseline_constraints_uri, storage
     )
     window = _window(env)
     mode = env.get("driftgate_mode", "full")
@@ -88,6 +98,7 @@ def run_processing(
         schedule=env.get("sagemaker_monitoring_schedule_name", ""),
         publisher=publisher,
         storage=storage,
+        report_context=context,
     )
 
 

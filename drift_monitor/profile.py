@@ -32,7 +32,8 @@ class WindowProfile:
     max_long_columns: int | None = None
     # The first offending capture line of each malformed kind (truncated), for the report.
     examples: dict[str, str] = field(default_factory=dict)
-    # The line being parsed; profile_window sets it so count_malformed can keep an example.
+    # The line being parsed (CaptureParser.feed_line sets it), kept as the example of a
+    # malformed kind counted while it is parsed.
     current_line: bytes | str | None = field(default=None, repr=False, compare=False)
 
     @classmethod

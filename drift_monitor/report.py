@@ -78,6 +78,8 @@ figcaption{{font-size:.9em;color:#444;max-width:340px}}
 code{{font-size:.9em;word-break:break-all;background:#f4f4f4;padding:0 2px}}
 .muted{{color:#555}}
 @media print{{body{{margin:0;max-width:none;font-size:11px}}
+.ft{{font-size:9.5px}}.ft td,.ft th{{padding:2px 3px}}.ft svg{{width:60px;height:16px}}
+td.stc{{min-width:7em}}
 a{{color:inherit;text-decoration:none}}}}
 """
 
@@ -298,7 +300,7 @@ def _features_table(views: Sequence[FeatureView], distance: str) -> str:
         name = text(r.name, NAME_CHARS)
         if rank <= DETAIL_LIMIT:
             name = f'<a href="#f{view.index}">{name}</a>'
-        plot = sparkline(r, view.is_numeric) if rank <= SPARK_LIMIT else ""
+        plot = sparkline(r, view.is_numeric) if rank <= SPARK_LIMIT else "not drawn"
         threshold = "not computed" if r.threshold is None else f"{r.threshold:.4g}"
         rows.append(
             f"<tr><td class='n'>{rank}</td><td>{name}</td>"

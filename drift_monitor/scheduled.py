@@ -11,6 +11,7 @@ from typing import Any
 
 from drift_monitor.monitor import MonitorResult, Publisher, run_monitor
 from drift_monitor.publish import RunCounts, put_metrics, run_metrics
+from drift_monitor.report import ReportContext
 from drift_monitor.storage import Storage, join
 from drift_monitor.window import Window, output_folder, parse_time, previous_window, window_ending
 
@@ -21,6 +22,8 @@ class ConfigError(ValueError):
 
 # Window lengths of the schedules monitoring.yml offers: every 15 minutes, hourly, daily.
 SCHEDULE_PERIODS = (15, 60, 1440)
+# <output>/<schedule>/latest/ holds the last scheduled run's report and summary.
+LATEST_FOLDER = "latest"
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,9 @@ class ScheduledConfig:
     event_bus: str = "default"
     min_records: int = 1
     kms_key: str | None = None
+    # Named in the report only: the stage knows them, the monitor does not.
+    model_package_arn: str = ""
+    model_package_version: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ScheduledConfig:
@@ -73,6 +79,8 @@ class ScheduledConfig:
             event_bus=env.get("DRIFTGATE_EVENT_BUS_NAME", "").strip() or "default",
             min_records=integer("DRIFTGATE_MIN_RECORDS", 1),
             kms_key=env.get("DRIFTGATE_KMS_KEY_ARN", "").strip() or None,
+            model_package_arn=env.get("DRIFTGATE_MODEL_PACKAGE_ARN", "").strip(),
+            model_package_version=env.get("DRIFTGATE_MODEL_PACKAGE_VERSION", "").strip(),
         )
 
 
@@ -105,7 +113,10 @@ def run_scheduled(
     window: Window,
     storage: Storage,
     publisher: Publisher,
+    update_latest: bool = True,
 ) -> MonitorResult:
+    """``update_latest``: copy the report and summary to ``<schedule>/latest/`` (not for
+    a re-run of a past window, which would replace the newest one with an older)."""
     output = join(config.output_uri, config.schedule, output_folder(window))
     try:
         return run_monitor(
@@ -120,6 +131,14 @@ def run_scheduled(
             publisher=publisher,
             kms_key=config.kms_key,
             storage=storage,
+            report_context=ReportContext(
+                model_package_arn=config.model_package_arn,
+                model_package_version=config.model_package_version,
+                period_minutes=config.period_minutes,
+            ),
+            latest=join(config.output_uri, config.schedule, LATEST_FOLDER)
+            if update_latest
+            else None,
         )
     except Exception:
         # The failed run is still visible on the dashboard and can be alarmed on.

@@ -12,8 +12,10 @@ production); deletes the root stack and shows what is left.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -24,6 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the repository importable
     sys.path.insert(0, str(ROOT))
 
+from scripts import capture_generator, invoke, release  # noqa: E402
+from scripts import package as package_script  # noqa: E402
 from scripts.emulator import Emulator, scenario, traffic  # noqa: E402
 from scripts.emulator.codepipeline import PipelineRunner  # noqa: E402
 from scripts.emulator.codepipeline.definitions import DEPLOYED  # noqa: E402
@@ -85,6 +89,7 @@ def show_stack(
         "DataBucketName",
         "ScheduleName",
         "DashboardName",
+        "InferenceApiUrl",
     ):
         if key in outputs:
             say(f"output {key:<16} {outputs[key]}")
@@ -147,6 +152,34 @@ def drift_story(
     steps.run("Metrics and the violation report", metrics)
 
 
+def api_story(
+    emu: Emulator, setup: scenario.Setup, outputs: dict[str, str], say: Callable[[str], None]
+) -> None:
+    """An application's requests through the stage's inference API land in data capture."""
+    url, bucket = outputs["InferenceApiUrl"], outputs["DataBucketName"]
+    apigw = emu.client("apigateway", setup.region)
+    name = f"{setup.project}-{setup.stage}-inference"
+    (key,) = apigw.get_api_keys(nameQuery=name, includeValues=True)["items"]
+    rows = capture_generator.csv_rows(capture_generator.reference_frame(20, seed=3))
+    prefix = f"capture/{setup.endpoint}/AllTraffic/"
+    s3 = emu.client("s3", setup.region)
+    before = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("KeyCount", 0)
+    answers = traffic.send_through_api(emu, setup.region, url, rows, api_key=key["value"])
+    say(f"POST {url}")
+    statuses = sorted({a.status for a in answers})
+    first = answers[0].body.split()[0]
+    say(f"{len(rows)} rows in {len(answers)} requests (x-api-key): HTTP {statuses}, first {first}")
+    if any(a.status != 200 for a in answers):
+        raise SystemExit("demo failed: the inference API refused the demo's rows")
+    after = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("KeyCount", 0)
+    say(f"{after - before} new capture files under s3://{bucket}/{prefix}")
+    refused = invoke.send(
+        invoke.build_request(url, b"{}", "application/x-npy", api_key=key["value"]),
+        connect_to=emu.endpoint_url,
+    )
+    say(f"a content type the package does not support: HTTP {refused.status} {refused.body}")
+
+
 def monitor_function(emu: Emulator, setup: scenario.Setup) -> str:
     for function in emu.client("lambda", setup.region).list_functions()["Functions"]:
         variables = (function.get("Environment") or {}).get("Variables", {})
@@ -205,6 +238,7 @@ def main() -> int:
     setup = scenario.Setup(stage="prod")
     print("driftgate demo on the local emulator (moto in process; no AWS account used)")
     steps.run("Package templates, Lambda code and the release archive into build/dist", package)
+    steps.run("Per-stage parameters: the demo's prod gets an inference API", demo_release)
     with Emulator(regions=[setup.region]) as emu:
         steps.say(f"emulator listening on {emu.endpoint_url}")
         before = inventory(emu, setup.region)
@@ -240,7 +274,12 @@ def main() -> int:
             steps.say("= prod serves the version staging tested")
 
         steps.run("Approve version 1: staging, test, approval, production", first)
-        drift_story(emu, setup, {**scenario.outputs(stack), **prod_outputs(emu, setup)}, steps)
+        served = {**scenario.outputs(stack), **prod_outputs(emu, setup)}
+        steps.run(
+            "Requests through prod's inference API (API Gateway -> endpoint -> data capture)",
+            lambda: api_story(emu, setup, served, steps.say),
+        )
+        drift_story(emu, setup, served, steps)
 
         def second() -> None:
             scenario.approve(emu, setup, arns[1])
@@ -294,6 +333,21 @@ def main() -> int:
         steps.run(f"Delete {setup.stack}", delete)
     print(f"\ndemo complete in {time.monotonic() - steps.started:.0f} s")
     return 0
+
+
+def demo_release() -> None:
+    """Rebuild the release archive with prod's stage file asking for an API-key inference
+    API (the repository's files keep it off): per-stage parameters travel in the archive."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "parameters" / "stages").mkdir(parents=True)
+        for name in release.STAGE_FILES:
+            document = json.loads((ROOT / "parameters" / "stages" / name).read_text())
+            if name == "prod.json":
+                document["Parameters"]["InferenceApi"] = "api-key"
+            (root / "parameters" / "stages" / name).write_text(json.dumps(document))
+        release.build(DIST, package_script.write_zip, root)
+    print("    parameters/prod.json in the archive: InferenceApi=api-key", flush=True)
 
 
 def prod_outputs(emu: Emulator, setup: scenario.Setup) -> dict[str, str]:

@@ -48,6 +48,15 @@ def render_conditions(slots: int = SLOTS) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Console path of the report an alarm names: the builtin monitor's latest copy, or the
+# reports folder (Model Monitor writes no fixed-name copy).
+REPORT_LINK = (
+    "!If [UseBuiltin, !Sub 'object/${ReportsBucketName}?region=${AWS::Region}"
+    "&prefix=${ReportsKeyPrefix}/${ScheduleName}/latest/report.html',"
+    " !Sub 'buckets/${ReportsBucketName}?region=${AWS::Region}&prefix=${ReportsKeyPrefix}/']"
+)
+
+
 def render_alarm(k: int) -> list[str]:
     feature = f"- Feature: !Select [{k}, !Ref FeatureNames]"
     return [
@@ -58,10 +67,13 @@ def render_alarm(k: int) -> list[str]:
         "      AlarmName: !Sub",
         f"        - ${{ProjectName}}-${{StageName}}-drift-{k}-${{Feature}}",
         f"        {feature}",
+        # The notification carries the description, so it says where the report is.
         "      AlarmDescription: !Sub",
         "        - Feature ${Feature} of ${EndpointName} drifted from its baseline by more"
-        " than ${DriftThreshold} in a monitoring run.",
+        " than ${DriftThreshold} in a monitoring run. The report is at https://${Host}/s3/${Report}",
         f"        {feature}",
+        "          Host: !FindInMap [ConsoleHost, !Ref AWS::Partition, Host]",
+        f"          Report: {REPORT_LINK}",
         "      Namespace: !Ref MetricsNamespace",
         "      MetricName: !Sub",
         "        - feature_baseline_drift_${Feature}",

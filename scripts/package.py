@@ -4,9 +4,19 @@ The tree under ``--out`` mirrors the bucket layout in CONTRIBUTING.md, so publis
 a plain upload under a key prefix:
 
     templates/<file>.yml
-    functions/approved_model_package.zip
-    functions/drift_baseline.zip
-    functions/drift_monitor.zip
+    functions/approved_model_package-<hash>.zip
+    functions/drift_baseline-<hash>.zip
+    functions/deployment_check-<hash>.zip
+    functions/drift_monitor-<hash>.zip
+    functions/retrain_gate-<hash>.zip
+    sagemaker/code/...              the build pipeline's Processing code (+ drift_monitor)
+    sagemaker/sourcedir.tar.gz      script-mode training code (train.py, inference.py)
+
+Each zip is named by the first 16 hex digits of its sha256, as SAM and CDK name their
+assets, and the packaged templates point at those keys. CloudFormation updates a
+function only when its Code property changes; a new object under the same key would
+leave the old code running after `make publish` + `make deploy`. With content-hashed
+keys the packaged template changes exactly when a function's code does.
 
 Zips are byte-for-byte reproducible: entries sorted, timestamps and permissions fixed,
 no bytecode. Third-party code is installed for the Lambda platform (python3.13,
@@ -16,10 +26,13 @@ x86_64), not for the machine running this script, and cached under ``build/cache
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
+import io
 import shutil
 import subprocess
 import sys
+import tarfile
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -34,7 +47,18 @@ LAMBDA_PYTHON = "3.13"
 # python3.13 Lambdas run on Amazon Linux 2023 (glibc 2.34): manylinux_2_28 wheels fit.
 LAMBDA_PLATFORMS = ("manylinux_2_28_x86_64", "manylinux2014_x86_64")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-CUSTOM_RESOURCES = ("approved_model_package", "drift_baseline", "stage_stacks")
+CUSTOM_RESOURCES = (
+    "approved_model_package",
+    "drift_baseline",
+    "deployment_check",
+    "retrain_gate",
+    "stage_stacks",
+)
+# Modules another function's zip carries too (one piece of code per idea).
+SHARED_MODULES = {
+    "retrain_gate": ("approved_model_package/package_lookup.py",),
+}
+STEP_CODE = ROOT / "sample_model" / "code"
 SKIPPED_PARTS = {"__pycache__", "tests", ".pytest_cache"}
 
 
@@ -105,7 +129,33 @@ def custom_resource_entries(name: str, vendored: Path) -> list[tuple[Path, str]]
     common = ROOT / "custom_resources" / "common"
     if common.is_dir():
         entries += [(p, f"common/{n}") for p, n in files_under(common) if p.suffix == ".py"]
+    for shared in SHARED_MODULES.get(name, ()):
+        entries.append((ROOT / "custom_resources" / shared, Path(shared).name))
     return entries + list(files_under(vendored))
+
+
+def write_step_code(out: Path) -> None:
+    """The build pipeline's code: the Processing scripts with the drift_monitor package
+    beside them (a Processing input downloads the prefix), and the training source
+    directory as a reproducible tar.gz (the training toolkit's sagemaker_submit_directory)."""
+    code = out / "sagemaker" / "code"
+    for path, name in files_under(STEP_CODE):
+        if path.suffix == ".py":
+            (code / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, code / name)
+    for path, name in files_under(ROOT / "drift_monitor"):
+        if path.suffix == ".py":
+            (code / "drift_monitor" / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, code / "drift_monitor" / name)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name in ("inference.py", "train.py"):
+            data = (STEP_CODE / name).read_bytes()
+            info = tarfile.TarInfo(name)
+            info.size, info.mode, info.mtime = len(data), 0o644, 0
+            archive.addfile(info, io.BytesIO(data))
+    with gzip.GzipFile(out / "sagemaker" / "sourcedir.tar.gz", "wb", mtime=0) as packed:
+        packed.write(buffer.getvalue())
 
 
 def monitor_entries(vendored: Path) -> list[tuple[Path, str]]:
@@ -115,13 +165,31 @@ def monitor_entries(vendored: Path) -> list[tuple[Path, str]]:
     return own + list(files_under(vendored))
 
 
-def package(out: Path, cache: Path) -> dict[str, str]:
-    """Build the whole tree under ``out``; return archive name -> sha256."""
-    shutil.rmtree(out, ignore_errors=True)
-    (out / "templates").mkdir(parents=True)
-    for template in sorted((ROOT / "templates").glob("*.yml")):
-        shutil.copyfile(template, out / "templates" / template.name)
+def hashed_name(archive_name: str, digest: str) -> str:
+    """``drift_monitor.zip`` -> ``drift_monitor-<16 hex of sha256>.zip``."""
+    stem = archive_name.removesuffix(".zip")
+    return f"{stem}-{digest[:16]}.zip"
 
+
+def copy_templates(out: Path, digests: dict[str, str]) -> None:
+    """Copy every template, pointing each ``functions/<name>.zip`` at its hashed key."""
+    (out / "templates").mkdir(parents=True, exist_ok=True)
+    unused = set(digests)
+    for template in sorted((ROOT / "templates").glob("*.yml")):
+        text = template.read_text(encoding="utf-8")
+        for archive_name, digest in digests.items():
+            reference = f"functions/{archive_name}"
+            if reference in text:
+                unused.discard(archive_name)
+                text = text.replace(reference, f"functions/{hashed_name(archive_name, digest)}")
+        (out / "templates" / template.name).write_text(text, encoding="utf-8")
+    if unused:
+        raise SystemExit(f"no template refers to functions/{', '.join(sorted(unused))}")
+
+
+def package(out: Path, cache: Path) -> dict[str, str]:
+    """Build the whole tree under ``out``; return archive name (unhashed) -> sha256."""
+    shutil.rmtree(out, ignore_errors=True)
     digests: dict[str, str] = {}
     crhelper_site = install_for_lambda(
         requirement_lines(ROOT / "custom_resources" / "requirements.txt"), cache
@@ -134,6 +202,13 @@ def package(out: Path, cache: Path) -> dict[str, str]:
     archive = out / "functions" / "drift_monitor.zip"
     digests[archive.name] = write_zip(archive, monitor_entries(numpy_site))
     digests.update(package_delivery.build(out, write_zip, files_under))
+    write_step_code(out)
+
+    for archive_name, digest in digests.items():
+        built = out / "functions" / archive_name
+        built.rename(built.with_name(hashed_name(archive_name, digest)))
+    copy_templates(out, digests)
+    # The pipeline deploys the packaged templates (hashed function keys) from the archive.
     release.build(out, write_zip)
     return digests
 
@@ -145,8 +220,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     digests = package(args.out.resolve(), args.cache.resolve())
     for name, digest in digests.items():
-        size = (args.out / "functions" / name).stat().st_size
-        print(f"functions/{name}  {size / 1e6:6.2f} MB  sha256 {digest[:16]}")
+        key = hashed_name(name, digest)
+        size = (args.out / "functions" / key).stat().st_size
+        print(f"functions/{key}  {size / 1e6:6.2f} MB")
     print(f"templates/ ({len(list((args.out / 'templates').glob('*.yml')))} files) -> {args.out}")
     return 0
 

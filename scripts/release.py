@@ -3,7 +3,7 @@
 ``release/driftgate-release.zip`` in the hosting tree holds what the pipeline's
 CloudFormation actions read from their input artifact:
 
-    templates/<file>.yml          every template (the actions deploy templates/stage.yml)
+    templates/<file>.yml          every packaged template (the actions deploy templates/stage.yml)
     parameters/staging.json       per-stage parameters in CloudFormation's template
     parameters/prod.json          configuration format ({"Parameters": ..., "Tags": ...})
 
@@ -64,8 +64,11 @@ def check_stage_file(path: Path) -> None:
             raise SystemExit(f"{path}: {name} must be a string (CloudFormation takes strings)")
 
 
-def release_entries(root: Path = ROOT) -> list[tuple[Path, str]]:
-    entries = [(p, f"templates/{p.name}") for p in sorted((root / "templates").glob("*.yml"))]
+def release_entries(templates: Path, root: Path = ROOT) -> list[tuple[Path, str]]:
+    """The packaged templates under ``templates`` and the stage files of ``root``."""
+    entries = [(p, f"templates/{p.name}") for p in sorted(templates.glob("*.yml"))]
+    if not entries:
+        raise SystemExit(f"no templates under {templates}: package them first")
     for name in STAGE_FILES:
         path = root / "parameters" / "stages" / name
         if not path.is_file():
@@ -75,6 +78,10 @@ def release_entries(root: Path = ROOT) -> list[tuple[Path, str]]:
     return entries
 
 
-def build(out: Path, write_zip: Callable[[Path, Iterable[tuple[Path, str]]], str]) -> str:
-    """Write the archive under ``out`` with packaging's reproducible zip writer."""
-    return write_zip(out / ARCHIVE_KEY, release_entries())
+def build(
+    out: Path, write_zip: Callable[[Path, Iterable[tuple[Path, str]]], str], root: Path = ROOT
+) -> str:
+    """Write the archive under ``out`` from the packaged ``out/templates`` (their function
+    keys already content-hashed) and ``root``'s stage files, with packaging's
+    reproducible zip writer."""
+    return write_zip(out / ARCHIVE_KEY, release_entries(out / "templates", root))

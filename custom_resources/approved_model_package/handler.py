@@ -18,6 +18,7 @@ CloudFormation then deletes the old one, which is a no-op (nothing is created).
 from typing import Any
 
 import package_lookup
+from common.response import check_response_size
 from crhelper import CfnResource
 
 # No polling (every request finishes in one invocation) and no sleep on Delete: Delete
@@ -32,6 +33,12 @@ def resolve(event: dict[str, Any], context: Any) -> str:
     location = package_lookup.function_location(context.invoked_function_arn)
     client = package_lookup.sagemaker_client(location.region)
     package = package_lookup.resolve(client, request, location)
+    check_response_size(
+        event,
+        package.arn,
+        package.as_data(),
+        "register the baselines under shorter S3 keys, or list fewer SupportedContentTypes",
+    )
     helper.Data.update(package.as_data())
     return package.arn
 

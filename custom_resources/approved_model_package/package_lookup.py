@@ -330,6 +330,33 @@ def parse_package_arn(arn: str) -> tuple[str, int]:
     return match["group"], int(match["version"])
 
 
+def latest_approved_baseline(client: Any, group_name: str) -> tuple[str, str] | None:
+    """DriftCheckBaselines (or ModelMetrics) data-quality URIs of the latest approved
+    package, or None when the group has no approved package (a first build).
+
+    One ListModelPackages call (Descending, MaxResults=1) and one DescribeModelPackage.
+    """
+    try:
+        response = client.list_model_packages(
+            ModelPackageGroupName=group_name,
+            ModelApprovalStatus=APPROVED,
+            SortBy="CreationTime",
+            SortOrder="Descending",
+            MaxResults=1,
+        )
+    except ClientError as error:
+        if is_not_found(error):
+            raise missing_group(group_name) from error
+        raise aws_failure("sagemaker:ListModelPackages", group_name, error) from error
+    except BotoCoreError as error:
+        raise aws_failure("sagemaker:ListModelPackages", group_name, error) from error
+    summaries = response.get("ModelPackageSummaryList", [])
+    if not summaries:
+        return None
+    package = describe_package(client, str(summaries[0]["ModelPackageArn"]), group_name)
+    return baseline_uris(package, group_name)
+
+
 def supported_content_types(package: Mapping[str, Any]) -> tuple[str, ...]:
     """InferenceSpecification.SupportedContentTypes, validated to travel in Data."""
     raw = (package.get("InferenceSpecification") or {}).get("SupportedContentTypes") or []

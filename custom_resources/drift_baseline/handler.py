@@ -19,6 +19,7 @@ a new one and CloudFormation then deletes the old one, which is a no-op.
 from typing import Any
 
 import baseline_check
+from common.response import check_response_size
 from crhelper import CfnResource
 
 # No polling (every request finishes in one invocation) and no sleep on Delete: Delete
@@ -31,6 +32,12 @@ helper = CfnResource(log_level="INFO", boto_level="ERROR", sleep_on_delete=0)
 def validate(event: dict[str, Any], context: Any) -> str:
     request = baseline_check.parse_properties(event.get("ResourceProperties", {}))
     baseline = baseline_check.validate(baseline_check.s3_client(), request)
+    check_response_size(
+        event,
+        baseline.physical_id(),
+        baseline.as_data(),
+        "use fewer or shorter feature names, or shorter baseline S3 keys",
+    )
     helper.Data.update(baseline.as_data())
     return baseline.physical_id()
 

@@ -16,7 +16,7 @@ The new baseline is always computed (it is the package's ModelMetrics.ModelDataQ
 A check that finds violations fails the step (exit 1) with a readable report in the log,
 in ``/opt/ml/output/message`` (the job's ExitMessage) and in the ``check`` output.
 
-Container paths and environment:
+Container paths (defaults; ``--input`` and ``--output`` override) and environment:
   in   /opt/ml/processing/input/baseline/*.csv       features, header row
   env  DRIFTGATE_SKIP_CHECK, DRIFTGATE_REGISTER_NEW_BASELINE   ("true"/"false")
        DRIFTGATE_PREVIOUS_STATISTICS_URI, DRIFTGATE_PREVIOUS_CONSTRAINTS_URI
@@ -29,10 +29,11 @@ Container paths and environment:
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -182,10 +183,14 @@ def run(env: Mapping[str, str], input_dir: Path, output: Path, storage: Storage)
     return summary
 
 
-def main() -> int:
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--input", type=Path, default=Path(INPUT))
+    parser.add_argument("--output", type=Path, default=Path(OUTPUT))
+    args = parser.parse_args(argv)
     env = os.environ
     try:
-        summary = run(env, Path(INPUT), Path(OUTPUT), Storage())
+        summary = run(env, args.input, args.output, Storage())
     except (CheckConfigError, DriftDetected) as error:
         print(f"data quality: {error}", file=sys.stderr)
         message = Path(env.get("DRIFTGATE_EXIT_MESSAGE_PATH", MESSAGE))

@@ -6,7 +6,10 @@ hyperparameters as arguments and these variables (defaults are the documented pa
   SM_CHANNEL_TRAIN       /opt/ml/input/data/train        train.csv, label first, header
   SM_CHANNEL_VALIDATION  /opt/ml/input/data/validation   validation.csv
   SM_MODEL_DIR           /opt/ml/model                   model.joblib + features.json
-Everything in SM_MODEL_DIR becomes model.tar.gz. Prints ``validation:auc=<value>`` for the
+Everything in SM_MODEL_DIR becomes model.tar.gz; inference.py is copied to its code/
+folder, so the registered package serves with SAGEMAKER_SUBMIT_DIRECTORY=/opt/ml/model/code
+and the endpoint needs nothing outside the artifacts bucket. Prints
+``validation:auc=<value>`` for the
 training job's metric definition.
 """
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -73,6 +77,8 @@ def train(train_dir: Path, validation_dir: Path, model_dir: Path, c: float, max_
     categorical = [c for c in x_train.columns if x_train[c].dtype == object]
     spec = {"features": list(x_train.columns), "categorical": categorical, "label": label}
     (model_dir / FEATURES_FILE).write_text(json.dumps(spec, indent=2), encoding="utf-8")
+    (model_dir / "code").mkdir(exist_ok=True)
+    shutil.copyfile(Path(__file__).with_name("inference.py"), model_dir / "code" / "inference.py")
     return auc
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from scripts import capture_generator
+from scripts import capture_generator, invoke
 from scripts.emulator.server import Emulator
 
 
@@ -27,6 +27,27 @@ def upload_window(
             key = f"capture/{path.relative_to(root).as_posix()}"
             s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes())
     return applied
+
+
+def send_through_api(
+    emu: Emulator, region: str, url: str, rows: list[str], api_key: str | None = None,
+    rows_per_request: int = 10,
+) -> list[invoke.Answer]:  # fmt: skip
+    """POST ``rows`` to a stage's inference API as an application would (scripts/invoke.py),
+    SigV4-signed with the emulator's credentials unless an API key is given; the
+    emulator's API Gateway seam invokes the endpoint, which writes data capture."""
+    credentials = None if api_key else emu.session(region).get_credentials()
+    answers = invoke.invoke_rows(
+        rows, url, rows_per_request=rows_per_request, api_key=api_key,
+        credentials=credentials, region=region, connect_to=emu.endpoint_url,
+    )  # fmt: skip
+    return list(answers)
+
+
+def api_key_value(emu: Emulator, region: str, key_id: str) -> str:
+    """The generated value of the stage's API key (apigateway get-api-key --include-value)."""
+    key = emu.client("apigateway", region).get_api_key(apiKey=key_id, includeValue=True)
+    return str(key["value"])
 
 
 def run_monitor(emu: Emulator, region: str, function: str, window_end: datetime) -> dict[str, Any]:

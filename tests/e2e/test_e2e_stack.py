@@ -72,7 +72,7 @@ def test_root_and_every_nested_stack_complete(story):
     stacks = scenario.nested_stacks(story.emu, SETUP.region, SETUP.stack)
 
     assert {logical for _, logical, _, _ in stacks} == {
-        SETUP.stack, "Foundation", "Stage", "Endpoint", "Monitoring", "Observability",
+        SETUP.stack, "Foundation", "Stage", "Endpoint", "Monitoring", "Observability", "Build",
     }  # fmt: skip
     assert {status for *_, status in stacks} == {"CREATE_COMPLETE"}
 

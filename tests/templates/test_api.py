@@ -115,15 +115,17 @@ def test_unmapped_content_types_are_refused_with_415(method):
     assert method["Integration"]["PassthroughBehavior"] == "NEVER"
 
 
+@pytest.mark.parametrize("authentication", ["iam", "api-key"])
 @pytest.mark.parametrize("accepted", subsets())
-def test_exactly_one_deployment_serves_each_accepted_set(api, accepted):
-    values = values_for(list(accepted))
+def test_exactly_one_deployment_serves_each_mode_and_accepted_set(api, accepted, authentication):
+    values = values_for(list(accepted), authentication)
     deployments = [
         logical_id
         for logical_id, resource in deployments_of(api)
         if condition(api, resource["Condition"], values)
     ]
-    expected = "".join(COMBO_NAMES[c] for c in CONTENT_TYPES if c in accepted)
+    mode = "Iam" if authentication == "iam" else "ApiKey"
+    expected = mode + "".join(COMBO_NAMES[c] for c in CONTENT_TYPES if c in accepted)
     assert len(deployments) == 1 and deployments[0].endswith(expected), deployments
     stage_id = evaluate(
         api["Resources"]["Stage"]["Properties"]["DeploymentId"], values, api["Conditions"]
@@ -165,7 +167,7 @@ def test_deployment_ids_carry_the_digest_of_what_they_snapshot(api):
     digest = definition_digest(api)
     assert api["Metadata"]["DriftgateApiDefinitionDigest"] == digest, f"new digest {digest}"
     deployments = deployments_of(api)
-    assert len(deployments) == 2 ** len(CONTENT_TYPES) - 1
+    assert len(deployments) == 2 * (2 ** len(CONTENT_TYPES) - 1)  # two modes
     for logical_id, resource in deployments:
         assert logical_id.startswith(f"Deployment{digest}"), logical_id
         # Created after everything it snapshots.
@@ -429,3 +431,49 @@ def test_url_output(api):
     assert api["Outputs"]["InferenceApiUrl"]["Value"] == {
         "Fn::Sub": "https://${RestApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${Stage}/invocations"
     }
+
+
+# --- observability: the stage dashboard and the 5XX alarm ------------------------------
+
+
+def test_dashboard_shows_the_apis_requests_errors_and_latency(templates):
+    from test_monitoring_backends import observability_params, render, resolve_metrics
+
+    template = templates["observability.yml"]
+    body = template["Resources"]["Dashboard"]["Properties"]["DashboardBody"]
+    params = observability_params("builtin", "hourly", ["a", "b"], "demo-staging-inference")
+    widgets = json.loads(render(body, params, template))["widgets"]
+    api_widgets = [w for w in widgets if w["properties"].get("title", "").startswith("Inference")]
+    metrics = {
+        tuple(values)
+        for widget in api_widgets
+        for values, _ in resolve_metrics(widget["properties"]["metrics"])
+    }
+    dims = ("ApiName", "demo-staging-inference", "Stage", "staging")
+    for name in ("Count", "4XXError", "5XXError", "Latency", "IntegrationLatency"):
+        assert ("AWS/ApiGateway", name, *dims) in metrics, name
+    without = json.loads(render(body, observability_params("builtin", "hourly", ["a"]), template))
+    assert not any(
+        w["properties"].get("title", "").startswith("Inference") for w in without["widgets"]
+    )
+
+
+def test_api_5xx_alarm_notifies_the_topic(templates):
+    observability = templates["observability.yml"]
+    alarm = observability["Resources"]["InferenceApi5xxAlarm"]
+    assert alarm["Condition"] == "HasInferenceApi"
+    props = alarm["Properties"]
+    assert (props["Namespace"], props["MetricName"]) == ("AWS/ApiGateway", "5XXError")
+    assert props["Dimensions"] == [
+        {"Name": "ApiName", "Value": {"Ref": "InferenceApiName"}},
+        {"Name": "Stage", "Value": {"Ref": "StageName"}},
+    ]
+    assert props["AlarmActions"] == [{"Ref": "NotificationTopicArn"}]
+    assert props["TreatMissingData"] == "notBreaching"
+    # stage.yml names the API exactly as api.yml does.
+    stage = templates["stage.yml"]["Resources"]["Observability"]["Properties"]["Parameters"]
+    assert stage["InferenceApiName"]["Fn::If"][1] == {
+        "Fn::Sub": "${ProjectName}-${StageName}-inference"
+    }
+    api_name = templates["api.yml"]["Resources"]["RestApi"]["Properties"]["Name"]
+    assert api_name == {"Fn::Sub": "${ProjectName}-${StageName}-inference"}

@@ -194,6 +194,7 @@ CREATE_ACTIONS = {
     "AWS::ApiGateway::Account": "apigateway:PATCH",
     "Custom::ApprovedModelPackage": "lambda:InvokeFunction",
     "Custom::DriftBaseline": "lambda:InvokeFunction",
+    "Custom::EndpointDeployment": "lambda:InvokeFunction",
 }
 
 

@@ -28,7 +28,6 @@ KEY_PATHS: dict[str, tuple[str, ...]] = {
     ),
     "AWS::SNS::Topic": ("KmsMasterKeyId",),
     "AWS::Logs::LogGroup": ("KmsKeyId",),
-    "AWS::Scheduler::Schedule": ("KmsKeyArn",),
     "AWS::SageMaker::EndpointConfig": ("KmsKeyId", "DataCaptureConfig.KmsKeyId"),
     "AWS::CodePipeline::Pipeline": ("ArtifactStore.EncryptionKey.Id",),
     "AWS::SageMaker::DataQualityJobDefinition": (
@@ -56,9 +55,15 @@ NO_DATA_AT_REST: dict[str, str] = {
     "AWS::CloudWatch::Alarm": "configuration",
     "AWS::CloudWatch::Dashboard": "configuration",
     "AWS::Events::Rule": "routing; its SNS target is encrypted",
+    "AWS::SageMaker::ModelPackageGroup": "a registry name; packages point at the artifacts bucket",
+    "AWS::SageMaker::Pipeline": "a definition; its jobs name the stack key (test_build_pipeline)",
     "Custom::ApprovedModelPackage": "returns names only",
     "Custom::DriftBaseline": "returns names only",
     "Custom::StageStacks": "deletes stacks, stores nothing",
+    "Custom::EndpointDeployment": "returns names only",
+    # A customer key would cover only the target input (Scheduler guide, encryption at
+    # rest), a constant template; the Scheduler's AWS owned key encrypts the rest.
+    "AWS::Scheduler::Schedule": "constant target input, AWS owned key",
     # Inference API (api.yml): configuration; payloads pass through, never stored (no
     # cache, no body logging), access logs go to a KMS-encrypted log group.
     "AWS::ApiGateway::RestApi": "configuration",

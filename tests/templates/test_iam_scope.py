@@ -186,7 +186,7 @@ def test_key_administration_belongs_to_the_account(templates):
 
 @pytest.mark.parametrize(
     "service",
-    ["s3", "sagemaker", "lambda", "sns", "scheduler"],
+    ["s3", "sagemaker", "lambda", "sns"],
 )
 def test_account_use_of_the_key_goes_through_our_services(templates, service):
     (statement,) = [

@@ -89,3 +89,60 @@ def test_missing_distribution_is_reported(monkeypatch):
     monkeypatch.setattr(gen.metadata, "distribution", not_installed)
     with pytest.raises(gen.ImageMapError, match="not installed"):
         gen.read_source()
+
+
+# The build pipeline's scikit-learn image map (build.yml), from sagemaker-core's sklearn.json.
+
+
+@pytest.fixture(scope="module")
+def sklearn_table() -> dict[str, tuple[str, str]]:
+    return gen.framework_registries(gen.read_config(gen.SKLEARN_CONFIG_PATH), gen.SKLEARN_VERSION)
+
+
+def test_sklearn_map_matches_sagemaker_core(templates, sklearn_table):
+    mapping = templates["build.yml"]["Mappings"][gen.SKLEARN_MAPPING_NAME]
+    in_template = {region: (row["Account"], row["Repository"]) for region, row in mapping.items()}
+    assert in_template == sklearn_table
+
+
+def test_sklearn_source_has_the_documented_us_east_1_registry(sklearn_table):
+    assert sklearn_table["us-east-1"] == ("683313688378", "sagemaker-scikit-learn")
+
+
+def test_every_lint_region_has_the_sklearn_image(templates):
+    lint_regions = cfn_yaml.load(str(ROOT / ".cfnlintrc"))["regions"]
+    assert set(lint_regions) <= set(templates["build.yml"]["Mappings"][gen.SKLEARN_MAPPING_NAME])
+
+
+def test_sklearn_image_is_built_in_the_stack_region_with_the_pinned_tag(templates):
+    body = templates["build.yml"]["Resources"]["BuildPipeline"]["Properties"]
+    variables = body["PipelineDefinition"]["PipelineDefinitionBody"]["Fn::Sub"][1]
+    template_string, parts = variables["Image"]["Fn::Sub"]
+    assert template_string == (
+        "${Account}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/${Repository}:"
+        f"{gen.SKLEARN_VERSION}-cpu-py3"
+    )
+    for name in ("Account", "Repository"):
+        assert parts[name] == {
+            "Fn::FindInMap": [gen.SKLEARN_MAPPING_NAME, {"Ref": "AWS::Region"}, name]
+        }
+
+
+def test_framework_registries_drops_regions_where_training_and_inference_differ():
+    source = {
+        scope: {"versions": {"1.0": {"repository": "r", "registries": {"a": "1", "b": b}}}}
+        for scope, b in (("training", "2"), ("inference", "3"))
+    }
+    assert gen.framework_registries(source, "1.0") == {"a": ("1", "r")}
+    with pytest.raises(gen.ImageMapError, match=r"no training image '2\.0'"):
+        gen.framework_registries(source, "2.0")
+
+
+def test_check_mode_detects_a_stale_sklearn_map(tmp_path):
+    stale = tmp_path / "build.yml"
+    text = gen.BUILD_TEMPLATE.read_text(encoding="utf-8")
+    stale.write_text(text.replace("'683313688378'", "'000000000000'"), encoding="utf-8")
+    args = ["--check", "--build-template", str(stale)]
+    assert gen.main(args) == 1
+    assert gen.main(["--build-template", str(stale)]) == 0
+    assert gen.main(args) == 0 and stale.read_text(encoding="utf-8") == text

@@ -32,7 +32,18 @@ CODE = {
     "drift_baseline": LambdaCode(
         (ROOT / "custom_resources" / "drift_baseline", ROOT / "custom_resources")
     ),
+    "deployment_check": LambdaCode(
+        (ROOT / "custom_resources" / "deployment_check", ROOT / "custom_resources")
+    ),
     "drift_monitor": LambdaCode((ROOT,)),
+    # The gate's zip also carries approved_model_package/package_lookup.py (one lookup).
+    "retrain_gate": LambdaCode(
+        (
+            ROOT / "custom_resources" / "retrain_gate",
+            ROOT / "custom_resources" / "approved_model_package",
+            ROOT / "custom_resources",
+        )
+    ),
     "stage_stacks": LambdaCode(
         (ROOT / "custom_resources" / "stage_stacks", ROOT / "custom_resources")
     ),
@@ -84,6 +95,7 @@ IAM_PREFIX = {
 # Granted for what the platform does on the function's behalf, not for its calls:
 # Lambda writes the function's logs; S3 asks KMS when objects use SSE-KMS.
 PLATFORM_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
+# Publishing to a KMS-encrypted topic needs the same two (SNS "Encryption at rest").
 KMS_FOR_S3 = {"kms:Decrypt", "kms:GenerateDataKey"}
 
 
@@ -241,7 +253,9 @@ def test_role_allows_exactly_the_calls_of_the_code(templates, role_statements, z
     unused = granted - needed - PLATFORM_ACTIONS - KMS_FOR_S3
     assert not unused, f"{zip_name}: the role grants {sorted(unused)}, the code never calls them"
     if granted & KMS_FOR_S3:
-        assert any(a.startswith("s3:") for a in needed), f"{zip_name}: KMS without S3"
+        assert any(a.startswith(("s3:", "sns:Publish")) for a in needed), (
+            f"{zip_name}: KMS without S3 or an encrypted topic"
+        )
 
 
 # The analysis itself, on a small package written for the purpose.

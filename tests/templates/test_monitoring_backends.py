@@ -77,6 +77,8 @@ def observability_params(
         "ErrorAlarmName": "demo-staging-endpoint-5xx",
         "LatencyAlarmName": "demo-staging-model-latency",
         "MonitorFunctionName": "demo-staging-monitor",
+        "ReportsBucketName": "demo-data",
+        "ReportsKeyPrefix": "monitoring/demo-staging",
         "Dashboard": "demo-staging",
         "InferenceApiName": api_name,
         "conditions": {
@@ -270,6 +272,8 @@ def test_builtin_environment_is_accepted_by_the_monitor(templates, schedule):
         "MonitoringSchedule": schedule,
         "MinRecords": "100",
         "KmsKeyArn": "arn:aws:kms:eu-west-1:123456789012:key/abc",
+        "ModelPackageArn": "arn:aws:sagemaker:eu-west-1:123456789012:model-package/demo/4",
+        "ModelPackageVersion": "4",
     }
     variables = template["Resources"]["MonitorFunction"]["Properties"]["Environment"]["Variables"]
     env = {
@@ -284,6 +288,8 @@ def test_builtin_environment_is_accepted_by_the_monitor(templates, schedule):
     assert config.namespace == "driftgate/Endpoints/data-metrics"
     assert config.output_uri == "s3://demo-data/monitoring/demo-staging"
     assert config.capture_uri == "s3://demo-data/capture"
+    assert config.model_package_version == "4"
+    assert config.model_package_arn.endswith(":model-package/demo/4")
 
 
 def test_schedule_input_makes_a_late_retry_analyse_the_scheduled_window(templates):
@@ -370,3 +376,100 @@ def test_dashboard_url_uses_the_partition_console(templates):
         "https://eu-west-1.console.aws.amazon.com/cloudwatch/home"
         "?region=eu-west-1#dashboards:name=demo-staging"
     )
+
+
+def test_schedule_input_is_a_constant_kept_under_the_schedulers_own_key(templates):
+    """The documented customer-key path protects only the target input (Scheduler guide,
+    encryption at rest); ours carries no data, so no customer key and no decrypt grant
+    a run could fail on."""
+    resources = templates["monitoring.yml"]["Resources"]
+    schedule = resources["MonitorSchedule"]["Properties"]
+    assert "KmsKeyArn" not in schedule
+    assert schedule["Target"]["Input"] == '{"scheduled_time": "<aws.scheduler.scheduled-time>"}'
+    role = resources["SchedulerRole"]["Properties"]["Policies"]
+    actions = {
+        action
+        for policy in role
+        for statement in policy["PolicyDocument"]["Statement"]
+        for action in (
+            [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+        )
+    }
+    assert actions == {"lambda:InvokeFunction"}
+    key = templates["foundation.yml"]["Resources"]["Key"]["Properties"]["KeyPolicy"]
+    assert "scheduler" not in str(key)
+
+
+CONSOLE = "https://console.aws.amazon.com/s3"
+LATEST = "monitoring/demo-staging/demo-staging-data-quality/latest"
+
+
+def test_dashboard_links_the_latest_report_and_summary_next_to_the_drift_metrics(templates):
+    body = dashboard(templates, "builtin", "hourly", FEATURES)
+    drift = drift_widget(body)
+    (reports,) = [
+        w for w in body["widgets"] if "Drift reports" in w["properties"].get("markdown", "")
+    ]
+    assert (
+        reports["x"] == drift["x"] + drift["width"] and reports["y"] < drift["y"] + drift["height"]
+    )
+    links = re.findall(r"\[([^\]]+)\]\(([^)]+)\)", reports["properties"]["markdown"])
+    assert links == [
+        (
+            "latest report",
+            f"{CONSOLE}/object/demo-data?region=eu-west-1&prefix={LATEST}/report.html",
+        ),
+        (
+            "latest summary",
+            f"{CONSOLE}/object/demo-data?region=eu-west-1&prefix={LATEST}/driftgate_summary.json",
+        ),
+        (
+            "every run",
+            f"{CONSOLE}/buckets/demo-data?region=eu-west-1"
+            "&prefix=monitoring/demo-staging/demo-staging-data-quality/",
+        ),
+    ]
+    # The monitor writes exactly there: <output>/<schedule>/latest/<file>.
+    from drift_monitor.monitor import REPORT_FILE, SUMMARY_FILE
+    from drift_monitor.scheduled import LATEST_FOLDER
+
+    assert LATEST.endswith("/" + LATEST_FOLDER)
+    assert {REPORT_FILE, SUMMARY_FILE} == {"report.html", "driftgate_summary.json"}
+    widgets = body["widgets"]
+    for a in widgets:  # no two widgets overlap
+        for b in widgets:
+            if a is not b:
+                apart_x = a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                apart_y = a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"]
+                assert apart_x or apart_y, (
+                    a["properties"].get("title"),
+                    b["properties"].get("title"),
+                )
+
+
+def test_model_monitor_dashboard_links_its_reports_folder(templates):
+    body = dashboard(templates, "model-monitor", "daily", FEATURES)
+    (reports,) = [
+        w for w in body["widgets"] if "Drift reports" in w["properties"].get("markdown", "")
+    ]
+    assert (
+        f"({CONSOLE}/buckets/demo-data?region=eu-west-1&prefix=monitoring/demo-staging/)"
+        in (reports["properties"]["markdown"])
+    )
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_drift_alarm_notification_says_where_the_report_is(templates, backend):
+    template = templates["observability.yml"]
+    alarm = template["Resources"]["DriftAlarm1"]
+    params = observability_params(backend, "hourly", FEATURES)
+    description = render(alarm["Properties"]["AlarmDescription"], params, template)
+    assert description.startswith(f"Feature {FEATURES[1]} of demo-staging drifted")
+    expected = (
+        f"The report is at {CONSOLE}/object/demo-data?region=eu-west-1&prefix={LATEST}/report.html"
+        if backend == "builtin"
+        else f"The report is at {CONSOLE}/buckets/demo-data?region=eu-west-1"
+        "&prefix=monitoring/demo-staging/"
+    )
+    assert description.endswith(expected)
+    assert len(description) <= 1024  # PutMetricAlarm's AlarmDescription limit

@@ -14,6 +14,7 @@ NESTING = {
         "Foundation": "foundation.yml",
         "Stage": "stage.yml",
         "Delivery": "delivery.yml",
+        "Build": "build.yml",
     },
     "stage.yml": {
         "Endpoint": "endpoint.yml",

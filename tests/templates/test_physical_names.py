@@ -10,12 +10,11 @@ by side in one account and region; names must be unique per resource type.
 from collections import defaultdict
 from typing import Any
 
-from tests.templates.template_walk import resources
-
-STAGE_TEMPLATES = ("stage.yml", "endpoint.yml", "monitoring.yml", "observability.yml")
 FEATURES = ["num_03", "num03", "a-b"]
 # Name properties that do not follow "<type>Name" or "Name".
 NAME_PROPERTIES = {"AWS::ApplicationAutoScaling::ScalingPolicy": "PolicyName"}
+# Names unique only within a parent resource (an API's validators, models, stages).
+PARENT_PROPERTIES = ("RestApiId", "ApiId")
 
 
 def _name_property(resource_type: str, properties: dict[str, Any]) -> str | None:
@@ -78,20 +77,62 @@ def _render(node: Any, values: dict[str, Any]) -> set[str]:
     raise AssertionError(f"name function {function} is not modelled here: add it")
 
 
+def _stage_templates(templates: dict[str, dict[str, Any]]) -> set[str]:
+    """stage.yml and the templates it nests (deployed once per stage)."""
+    nested = {"stage.yml"}
+    for resource in templates["stage.yml"]["Resources"].values():
+        if resource["Type"] == "AWS::CloudFormation::Stack":
+            url = resource["Properties"]["TemplateURL"]["Fn::Sub"]
+            nested.add(url.rsplit("/", 1)[-1])
+    return nested
+
+
+def _substitute(node: Any, identifier: str, value: str) -> Any:
+    if isinstance(node, dict):
+        return {
+            _substitute(k, identifier, value): _substitute(v, identifier, value)
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_substitute(item, identifier, value) for item in node]
+    if isinstance(node, str):
+        stripped = "".join(c for c in value if c.isalnum())
+        return node.replace(f"${{{identifier}}}", value).replace(f"&{{{identifier}}}", stripped)
+    return node
+
+
+def _resources(template: dict[str, Any]) -> dict[str, Any]:
+    """Resources with every Fn::ForEach over a literal list expanded."""
+    expanded = {}
+    for logical_id, body in template.get("Resources", {}).items():
+        if not logical_id.startswith("Fn::ForEach::"):
+            expanded[logical_id] = body
+            continue
+        identifier, collection, fragment = body
+        assert isinstance(collection, list), f"{logical_id} loops over {collection}: model it"
+        for item in collection:
+            expanded.update(_substitute(fragment, identifier, str(item)))
+    return expanded
+
+
 def _names(templates: dict[str, dict[str, Any]]) -> dict[tuple[str, str], list[str]]:
     """(resource type, physical name) -> the resources that can take it."""
-    deployments = [(name, "prod") for name in templates if name not in STAGE_TEMPLATES]
-    deployments += [(name, stage) for name in STAGE_TEMPLATES for stage in ("prod", "staging")]
+    staged = _stage_templates(templates)
+    deployments = [(name, "prod") for name in templates if name not in staged]
+    deployments += [(name, stage) for name in sorted(staged) for stage in ("prod", "staging")]
     holders: dict[tuple[str, str], list[str]] = defaultdict(list)
     for template_name, stage in deployments:
         values = _binding(template_name, stage)
-        for logical_id, resource in resources(templates[template_name]):
+        for logical_id, resource in _resources(templates[template_name]).items():
             properties = resource.get("Properties", {})
             key = _name_property(resource["Type"], properties)
             if key is None or key not in properties:
                 continue
+            where = f"{stage}/{template_name}"
+            parents = [p for p in PARENT_PROPERTIES if p in properties]
+            scope = f"{where}:{properties[parents[0]]}:" if parents else ""
             for name in _render(properties[key], values):
-                holders[(resource["Type"], name)].append(f"{stage}/{template_name}:{logical_id}")
+                holders[(resource["Type"], scope + name)].append(f"{where}:{logical_id}")
     return holders
 
 

@@ -1,5 +1,6 @@
 """Deleting the stack leaves only what is retained on purpose: the data bucket and the
-key that can still read it."""
+key that can still read it, and a model package group the build created (the registry
+is the record of every model; README says so)."""
 
 from collections.abc import Iterator
 from typing import Any
@@ -10,6 +11,7 @@ RETAINED = {
     # CodePipeline's artifact store: a non-empty bucket cannot be deleted; its lifecycle
     # expires every object within 30 days of the last run.
     ("delivery.yml", "ArtifactBucket"),
+    ("build.yml", "ModelPackageGroup"),
     # Opt-in (AccountLoggingRole=create): API Gateway's account-wide CloudWatch role
     # outlives the stack so the region's API logging never points at a deleted role.
     ("api.yml", "ApiGatewayLoggingRole"),
@@ -58,10 +60,12 @@ def test_no_resource_creates_log_groups_outside_the_stack(role_statements):
         for statement in statements
         if "logs:CreateLogGroup" in _as_list(statement["Action"])
     }
-    # The stage stacks' CloudFormation role creates the stage's own log groups (deleted
-    # with those stacks), not groups written to at run time.
+    # Model Monitor and the build pipeline's Processing and Training jobs write to
+    # SageMaker's account-wide groups; the stage stacks' CloudFormation role creates the
+    # stage's own log groups (deleted with those stacks).
     assert creators <= {
         ("monitoring.yml", "ModelMonitorRole"),
+        ("build.yml", "PipelineExecutionRole"),
         ("api.yml", "ApiGatewayLoggingRole"),
         ("delivery.yml", "StageStackRole"),
     }

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from scripts.emulator.patches import (
+    apigateway_resources,
+    blue_green_rollback,
     codepipeline_service,
     crhelper_http,
     custom_resources,
     delete_order,
+    events_lambda_targets,
+    execute_api,
+    join_novalue,
     kms_key_policy,
     lambda_invoke,
     lambda_logging,
@@ -17,6 +22,7 @@ from scripts.emulator.patches import (
     stack_exports,
     stack_failures,
     swap,
+    update_failures,
     update_propagation,
     yaml_templates,
 )
@@ -37,6 +43,8 @@ def apply_all() -> None:
         stack_failures,
         nested_stacks,
         update_propagation,
+        update_failures,
+        blue_green_rollback,
         delete_order,
         language_extensions,
         stack_exports,
@@ -45,6 +53,10 @@ def apply_all() -> None:
         yaml_templates,
         codepipeline_service,
         placeholders,
+        apigateway_resources,
+        join_novalue,
+        execute_api,
+        events_lambda_targets,
     ):
         patch.apply()
     _applied = True
@@ -54,4 +66,5 @@ def restore_all() -> None:
     """Put moto and crhelper back as they were."""
     global _applied
     swap.restore_all()
+    blue_green_rollback.clear()
     _applied = False

@@ -32,6 +32,7 @@ for folder in (
     SOURCES / "approved_model_package",
     SOURCES / "drift_baseline",
     SOURCES / "stage_stacks",
+    SOURCES / "deployment_check",
 ):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
@@ -72,14 +73,16 @@ def make_event(
     *,
     physical_id: str | None = None,
     old_properties: dict[str, Any] | None = None,
+    logical_id: str = "Resource",
+    stack_id: str = STACK_ID,
 ) -> dict[str, Any]:
     event: dict[str, Any] = {
         "RequestType": request_type,
         "ServiceToken": FUNCTION_ARN,
         "ResponseURL": "https://cloudformation-custom-resource-response.test/response?sig=1",
-        "StackId": STACK_ID,
+        "StackId": stack_id,
         "RequestId": str(uuid.uuid4()),
-        "LogicalResourceId": "Resource",
+        "LogicalResourceId": logical_id,
         "ResourceType": resource_type,
         "ResourceProperties": {"ServiceToken": FUNCTION_ARN, **properties},
     }

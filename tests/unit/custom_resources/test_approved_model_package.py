@@ -647,3 +647,45 @@ def test_largest_accepted_content_types_fit_the_response_limit():
         supported_content_types=tuple(types),
     )
     assert len(json.dumps({"Data": resolved.as_data()}).encode()) < 4096
+
+
+# --- The 4,096-byte response: long baseline URIs -------------------------------------
+
+
+def long_prefix(length: int) -> str:
+    """s3://<bucket>/<deep key> of `length` characters (S3 keys reach 1,024 bytes)."""
+    head = f"s3://{BUCKET}/"
+    return head + "/".join(["d" * 60] * 20)[: length - len(head)].rstrip("/")
+
+
+def test_long_baseline_uris_fail_with_a_reason_instead_of_an_oversized_answer(responses, session):
+    # The longest values the registry accepts: 1,024-character baseline URIs, 1,024
+    # characters of content types, a 63-character group.
+    types = [f"application/x-{i:02d}-{'y' * 46}" for i in range(16)]
+    spec = dict(INFERENCE, SupportedContentTypes=types)
+    # statistics.json / constraints.json URIs of 1,024 characters, SageMaker's S3Uri limit.
+    baselines = quality(long_prefix(1024 - len("/constraints.json")))
+    group = "g" * 63
+    register("Approved", group=group, InferenceSpecification=spec, DriftCheckBaselines=baselines)
+
+    # A nested stack of a root with a long name: <root>-Stage-<id>-Endpoint-<id>.
+    nested = f"{'r' * 100}-Stage-1A2B3C4D5E6F-Endpoint-7G8H9I0J1K2L"
+    stack_id = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{nested}/{'0' * 36}"
+    logical_id = "L" * 255  # CloudFormation allows logical ids of 255 characters
+    run("Create", props(ModelPackageGroupName=group), logical_id=logical_id, stack_id=stack_id)
+
+    reason = failed_reason(responses)
+    assert reason.startswith("the answer would be ")
+    assert "over CloudFormation's 4096-byte custom resource response" in reason
+    assert "(longest: BaselineConstraintsS3Uri, BaselineStatisticsS3Uri)" in reason
+    assert "shorter S3 keys" in reason
+
+
+def test_long_baseline_uris_that_fit_are_answered(responses, session):
+    register("Approved", DriftCheckBaselines=quality(long_prefix(1000)))
+
+    run("Create", props())
+
+    response = only(responses)
+    assert response["Status"] == "SUCCESS"
+    assert len(json.dumps(response).encode()) <= 4096

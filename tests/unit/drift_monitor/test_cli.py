@@ -58,6 +58,16 @@ def test_baseline_then_run(ws, capsys):
     assert (ws / "out" / "report.html").exists()
 
 
+def test_cli_report_names_the_model_package_and_the_capture_read(ws, capsys):
+    main(["baseline", "--input", str(ws / "train.csv"), "--output-dir", str(ws / "base")])
+    args = ["run", "--capture", str(ws / "capture"), *baseline_args(ws), "--output"]
+    main([*args, str(ws / "out"), "--model-package-version", "3"])
+    html = (ws / "out" / "report.html").read_text()
+    assert f"not given: every capture file under {ws / 'capture'}" in html
+    assert "<td>version 3</td>" in html and "None" not in html
+    assert str(ws / "base" / "statistics.json") in html
+
+
 def test_state_only_shards_then_merge_equal_the_whole(ws, capsys):
     main(["baseline", "--input", str(ws / "train.csv"), "--output-dir", str(ws / "base")])
     hour = ws / "capture" / "2026" / "11" / "23" / "15"

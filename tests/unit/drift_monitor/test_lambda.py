@@ -359,3 +359,34 @@ def test_cloudwatch_throttling_is_retried(aws):
     # through. (moto's own hook also saw the rejected attempt, so values count twice.)
     assert (result.status, calls["n"]) == ("completed", 2)
     assert {"driftgate_records", "feature_baseline_drift_x"} <= metric_names()
+
+
+LATEST = f"monitoring/{ENDPOINT}/{SCHEDULE}/latest/"
+
+
+def test_scheduled_run_copies_report_and_summary_to_latest_naming_the_model(aws, monkeypatch):
+    monkeypatch.setenv("DRIFTGATE_MODEL_PACKAGE_VERSION", "12")
+    monkeypatch.setenv("DRIFTGATE_MODEL_PACKAGE_ARN", "arn:aws:sagemaker:us-east-1:1:mp/g/12")
+    put_capture(aws["s3"], shift=1.5)
+    summary = lambda_handler.handler({"scheduled_time": "2026-11-23T16:10:00Z"}, None)
+    folder = f"monitoring/{ENDPOINT}/{SCHEDULE}/2026/11/23/16/"
+    keys = output_keys(aws["s3"])
+    assert [k for k in keys if k.startswith(LATEST)] == [
+        LATEST + "driftgate_summary.json",
+        LATEST + "report.html",
+    ]
+    for name in ("report.html", "driftgate_summary.json"):
+        latest = aws["s3"].get_object(Bucket=BUCKET, Key=LATEST + name)
+        dated = aws["s3"].get_object(Bucket=BUCKET, Key=folder + name)
+        assert latest["Body"].read() == dated["Body"].read()
+        assert latest["ServerSideEncryption"] == "aws:kms"
+    assert summary["report_uri"] == f"s3://{BUCKET}/{folder}report.html"
+    html = aws["s3"].get_object(Bucket=BUCKET, Key=LATEST + "report.html")["Body"].read()
+    assert b"version 12 \xe2\x80\x94 arn:aws:sagemaker:us-east-1:1:mp/g/12" in html
+    assert f"{SCHEDULE} (hourly)".encode() in html
+
+
+def test_rerun_of_a_past_window_leaves_latest_alone(aws):
+    put_capture(aws["s3"], shift=0.0)
+    lambda_handler.handler({"window_end": WINDOW_END}, None)
+    assert not [k for k in output_keys(aws["s3"]) if k.startswith(LATEST)]

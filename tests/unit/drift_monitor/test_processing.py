@@ -46,6 +46,11 @@ def test_full_mode_reads_the_byoc_environment(job):
     assert result.summary["rows_analysed"] == 120
     assert result.summary["endpoint"] == "ep" and result.summary["schedule"] == "sched"
     assert json.loads((root / "out" / "constraint_violations.json").read_text())["violations"]
+    html = (root / "out" / "report.html").read_text()
+    assert (
+        "2026-11-23 15:00 \u2013 16:00 UTC" in html
+        and f"<td>{root / 'statistics.json'}</td>" in html
+    )
 
 
 def test_shard_then_merge_equals_full(job):

@@ -174,6 +174,7 @@ def test_report_size_stays_bounded(tmp_path, extra, limit):
     if features > DETAIL_LIMIT:
         assert f"other {features - DETAIL_LIMIT} are in the table above" in html
     assert len(ranked_names(html)) == features
+    assert "<td></td>" not in html and "None" not in html
 
 
 def test_the_marked_cdf_gap_is_the_drift_distance(tmp_path):
@@ -215,3 +216,37 @@ def test_a_feature_failing_another_check_ranks_above_larger_drift_within_limits(
     row = html[html.index('<a href="#f4">plan</a>') :]
     assert "\u2716 violation<br><small>completeness_check</small>" in row[: row.index("</tr>")]
     assert "Drift: no \u2014 0 of 5" in verdict(html) and "1 other violation" in verdict(html)
+
+
+def test_malformed_examples_survive_shard_states_and_merge_keeps_the_first():
+    from dm_helpers import baseline_of
+
+    from drift_monitor.profile import EXAMPLE_CHARS as KEPT
+    from drift_monitor.profile import WindowProfile
+
+    base = baseline_of(["x"], [["1", "2", "3"]])
+    first, second = WindowProfile.for_baseline(base), WindowProfile.for_baseline(base)
+    first.current_line, second.current_line = b"{first", "{second" + "y" * 500
+    first.count_malformed("invalid_json")
+    second.count_malformed("invalid_json")
+    second.count_malformed("invalid_row")
+    restored = WindowProfile.from_dict(second.to_dict(), base)
+    assert restored.examples["invalid_row"] == second.examples["invalid_row"]
+    assert len(restored.examples["invalid_row"]) == KEPT
+    first.merge(restored)
+    assert first.examples["invalid_json"] == "{first"
+    assert first.malformed == {"invalid_json": 2, "invalid_row": 1}
+    legacy = {k: v for k, v in second.to_dict().items() if k != "examples"}
+    assert WindowProfile.from_dict(legacy, base).examples == {}
+
+
+def test_values_past_the_category_cap_are_named_as_the_other_fold(tmp_path):
+    junk = [csv_record([[40, "45000.0", "0.1", f"shade-{i}", "basic"]]) for i in range(1100)]
+    result, html = build(tmp_path, "clean", junk=junk)
+    colour = next(f for f in result.evaluation.features if f.name == "colour")
+    assert "__other__" in colour.labels
+    detail = html[html.index('<h3 id="f3">') :]
+    detail = detail[: detail.index('<div class="feature">')]
+    assert "__other__ (folded)" in detail
+    assert "<code>__other__</code> holds the values folded past 1,000 distinct ones" in detail
+    assert "shade-" not in detail  # every value outside the baseline is in the fold

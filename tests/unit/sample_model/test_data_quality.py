@@ -129,9 +129,7 @@ def test_main_writes_the_exit_message_and_exits_1(drifted, previous, tmp_path, m
     for name, value in _env("false", "true", previous).items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("DRIFTGATE_EXIT_MESSAGE_PATH", str(message))
-    monkeypatch.setattr(data_quality, "INPUT", str(drifted))
-    monkeypatch.setattr(data_quality, "OUTPUT", str(tmp_path / "out"))
-    assert data_quality.main() == 1
+    assert data_quality.main(["--input", str(drifted), "--output", str(tmp_path / "out")]) == 1
     assert message.read_text().startswith("drift check failed")
     assert len(message.read_bytes()) <= 1024
 

@@ -87,7 +87,8 @@ def test_train_main_reads_the_sagemaker_environment(prepared, tmp_path, monkeypa
     monkeypatch.setenv("SM_MODEL_DIR", str(tmp_path / "model"))
     assert train.main(["--C", "0.5"]) == 0
     assert "validation:auc=0." in capsys.readouterr().out
-    assert {p.name for p in (tmp_path / "model").iterdir()} == {"model.joblib", "features.json"}
+    files = {p.relative_to(tmp_path / "model").as_posix() for p in (tmp_path / "model").rglob("*")}
+    assert files == {"model.joblib", "features.json", "code", "code/inference.py"}
 
 
 def test_evaluation_report_has_the_property_file_path(trained, prepared, tmp_path):

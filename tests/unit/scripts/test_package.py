@@ -1,3 +1,6 @@
+import hashlib
+import shutil
+import tarfile
 import zipfile
 
 import pytest
@@ -14,6 +17,11 @@ def two_builds(tmp_path_factory):
     return first, package.package(first, cache), package.package(second, cache)
 
 
+def built_zip(out, name):
+    (archive,) = (out / "functions").glob(f"{name}-*.zip")
+    return archive
+
+
 def names(archive):
     with zipfile.ZipFile(archive) as opened:
         return opened.namelist()
@@ -23,14 +31,29 @@ def test_zips_are_byte_for_byte_reproducible(two_builds):
     _, first, second = two_builds
     assert set(first) == {
         "approved_model_package.zip",
+        "deployment_check.zip",
         "drift_baseline.zip",
         "drift_monitor.zip",
+        "retrain_gate.zip",
         "stage_stacks.zip",
         "resolve_version.zip",
         "staging_test.zip",
         "start_pipeline.zip",
     }
     assert first == second
+
+
+def test_zips_are_named_by_their_content_and_templates_point_at_them(two_builds):
+    out, digests, _ = two_builds
+    shipped = sorted(p.name for p in (out / "functions").iterdir())
+    assert shipped == sorted(package.hashed_name(name, d) for name, d in digests.items())
+    for name, digest in digests.items():
+        archive = out / "functions" / package.hashed_name(name, digest)
+        assert hashlib.sha256(archive.read_bytes()).hexdigest() == digest
+    packaged = "".join(p.read_text() for p in (out / "templates").glob("*.yml"))
+    for name, digest in digests.items():
+        assert f"functions/{package.hashed_name(name, digest)}" in packaged
+        assert f"functions/{name}" not in packaged
 
 
 def test_every_template_is_in_the_tree(two_builds):
@@ -42,7 +65,7 @@ def test_every_template_is_in_the_tree(two_builds):
 @pytest.mark.parametrize("name", package.CUSTOM_RESOURCES)
 def test_custom_resource_zip_has_its_handler_and_crhelper(two_builds, name):
     out, _, _ = two_builds
-    entries = names(out / "functions" / f"{name}.zip")
+    entries = names(built_zip(out, name))
     assert "handler.py" in entries
     assert "crhelper/resource_helper.py" in entries
     assert not [e for e in entries if e.endswith(".pyc") or "__pycache__" in e]
@@ -51,20 +74,47 @@ def test_custom_resource_zip_has_its_handler_and_crhelper(two_builds, name):
 
 def test_delivery_zips_carry_the_shared_lookup_and_job_code(two_builds):
     out, _, _ = two_builds
-    resolve = names(out / "functions" / "resolve_version.zip")
+    resolve = names(built_zip(out, "resolve_version"))
     assert {"handler.py", "resolve.py", "pipeline_job.py", "package_lookup.py"} <= set(resolve)
     assert "common/errors.py" in resolve
-    assert "pipeline_job.py" in names(out / "functions" / "staging_test.zip")
-    assert "starter.py" in names(out / "functions" / "start_pipeline.zip")
-    assert (out / "release" / "driftgate-release.zip").is_file()
+    assert "pipeline_job.py" in names(built_zip(out, "staging_test"))
+    assert "starter.py" in names(built_zip(out, "start_pipeline"))
+
+
+def test_release_archive_holds_the_packaged_templates(two_builds):
+    out, _, _ = two_builds
+    with zipfile.ZipFile(out / "release" / "driftgate-release.zip") as archive:
+        stage = archive.read("templates/delivery.yml").decode()
+    assert stage == (out / "templates" / "delivery.yml").read_text()
+    assert "functions/resolve_version-" in stage
 
 
 def test_monitor_zip_has_the_package_and_numpy_for_the_lambda_runtime(two_builds):
     out, _, _ = two_builds
-    entries = names(out / "functions" / "drift_monitor.zip")
+    entries = names(built_zip(out, "drift_monitor"))
     assert "drift_monitor/lambda_handler.py" in entries
     compiled = [e for e in entries if e.startswith("numpy/_core/_multiarray_umath")]
     assert compiled and all("cpython-313-x86_64-linux-gnu" in e for e in compiled)
+
+
+def test_retrain_gate_zip_carries_the_shared_package_lookup(two_builds):
+    out, _, _ = two_builds
+    entries = names(built_zip(out, "retrain_gate"))
+    assert {"handler.py", "gate.py", "package_lookup.py", "common/errors.py"} <= set(entries)
+
+
+def test_step_code_has_the_scripts_and_the_monitor_and_a_reproducible_sourcedir(tmp_path):
+    package.write_step_code(tmp_path / "a")
+    package.write_step_code(tmp_path / "b")
+    code = tmp_path / "a" / "sagemaker" / "code"
+    assert {"preprocess.py", "evaluate.py", "data_quality.py", "inference.py"} <= {
+        p.name for p in code.iterdir()
+    }
+    assert (code / "drift_monitor" / "baseline.py").is_file()
+    tars = [(tmp_path / d / "sagemaker" / "sourcedir.tar.gz").read_bytes() for d in "ab"]
+    assert tars[0] == tars[1]
+    with tarfile.open(tmp_path / "a" / "sagemaker" / "sourcedir.tar.gz") as archive:
+        assert sorted(archive.getnames()) == ["inference.py", "train.py"]
 
 
 def test_a_missing_pin_is_named(tmp_path):
@@ -72,3 +122,32 @@ def test_a_missing_pin_is_named(tmp_path):
     requirements.write_text("boto3==1.0\n")
     with pytest.raises(SystemExit, match="does not pin numpy"):
         package.pinned(requirements, "numpy")
+
+
+def test_changing_a_function_source_changes_only_its_key_in_the_packaged_templates(
+    two_builds, tmp_path, monkeypatch
+):
+    out, digests, _ = two_builds
+    source = tmp_path / "source"
+    for folder in ("custom_resources", "drift_monitor", "templates", "requirements"):
+        shutil.copytree(package.ROOT / folder, source / folder)
+    handler = source / "custom_resources" / "drift_baseline" / "baseline_check.py"
+    handler.write_text(handler.read_text() + "\n# a change\n")
+    cache = package.ROOT / "build" / "cache"
+    monkeypatch.setattr(package, "ROOT", source)
+
+    changed_out = tmp_path / "dist"
+    changed = package.package(changed_out, cache)
+    assert changed["drift_baseline.zip"] != digests["drift_baseline.zip"]
+    assert changed["approved_model_package.zip"] == digests["approved_model_package.zip"]
+    assert changed["drift_monitor.zip"] == digests["drift_monitor.zip"]
+    before = (out / "templates" / "monitoring.yml").read_text()
+    after = (changed_out / "templates" / "monitoring.yml").read_text()
+    assert before != after
+    old_key = package.hashed_name("drift_baseline.zip", digests["drift_baseline.zip"])
+    new_key = package.hashed_name("drift_baseline.zip", changed["drift_baseline.zip"])
+    assert after == before.replace(old_key, new_key)
+    for unchanged in ("endpoint.yml", "observability.yml", "pipeline.yml"):
+        assert (out / "templates" / unchanged).read_text() == (
+            changed_out / "templates" / unchanged
+        ).read_text()

@@ -1,6 +1,7 @@
 """The release archive holds what the pipeline's CloudFormation actions read."""
 
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -10,6 +11,9 @@ from scripts import package, release
 
 
 def build(tmp_path: Path) -> Path:
+    (tmp_path / "templates").mkdir(parents=True)
+    for template in (release.ROOT / "templates").glob("*.yml"):
+        shutil.copyfile(template, tmp_path / "templates" / template.name)
     release.build(tmp_path, package.write_zip)
     return tmp_path / release.ARCHIVE_KEY
 
@@ -46,6 +50,10 @@ def test_a_bad_stage_file_is_refused_by_name(tmp_path, document, message):
 
 
 def test_a_missing_stage_file_is_named(tmp_path):
-    (tmp_path / "templates").mkdir()
     with pytest.raises(SystemExit, match=r"parameters/stages/staging.json is missing"):
+        release.release_entries(release.ROOT / "templates", tmp_path)
+
+
+def test_unpackaged_templates_are_refused(tmp_path):
+    with pytest.raises(SystemExit, match="package them first"):
         release.release_entries(tmp_path)
