@@ -291,7 +291,7 @@ def main() -> int:
 
         def failing() -> None:
             scenario.break_staging_test(emu, setup, version=3)
-            steps.say("version 3's baseline statistics list no features (a broken package)")
+            steps.say("version 3's model answers with empty bodies (a broken artifact)")
             scenario.approve(emu, setup, arns[2])
             deliver(runner, steps.say, approve=None)
             failed = runner.executions[-1]

@@ -212,10 +212,20 @@ def serving_version(emu: Emulator, setup: Setup, stage: str) -> int | None:
 
 
 def break_staging_test(emu: Emulator, setup: Setup, version: int) -> None:
-    """Make version ``version`` fail the staging test: its baseline statistics list no
-    features, so no sample request can be built (the package still deploys)."""
+    """Make version ``version`` deploy but fail the staging test: its model answers the
+    test's sample requests with an empty body (a broken artifact). The version's baseline
+    gets a slightly wider range, so its sample rows differ from earlier versions' (moto
+    repeats an endpoint's answer to a request it has seen), and the emulator's endpoint
+    answers the next new request (the test stops at the first) with nothing."""
+    from moto.sagemakerruntime.models import sagemakerruntime_backends
+
     key = f"models/v{version}/statistics.json"
     s3 = emu.client("s3", setup.region)
     document = json.loads(s3.get_object(Bucket=setup.artifacts_bucket, Key=key)["Body"].read())
-    document["features"] = []
+    for feature in document["features"]:
+        numbers = feature.get("numerical_statistics")
+        if numbers and "max" in numbers:
+            numbers["max"] = float(numbers["max"]) + 1.0
     s3.put_object(Bucket=setup.artifacts_bucket, Key=key, Body=json.dumps(document).encode())
+    backend = sagemakerruntime_backends[emu.account_id][setup.region]
+    backend.results_queue.append(("", "text/csv", "AllTraffic", ""))
