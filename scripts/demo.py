@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the repository importable
     sys.path.insert(0, str(ROOT))
 
-from scripts import capture_generator, invoke, release  # noqa: E402
+from scripts import capture_generator, demo_build, invoke, release  # noqa: E402
 from scripts import package as package_script  # noqa: E402
 from scripts.emulator import Emulator, scenario, traffic  # noqa: E402
 from scripts.emulator.codepipeline import PipelineRunner  # noqa: E402
@@ -302,6 +302,10 @@ def main() -> int:
             steps.say("= version 3 never reached prod")
 
         steps.run("Approve version 3, which fails the staging test", failing)
+        demo_build.run(
+            emu, setup, scenario.outputs(stack), steps,
+            deploy=lambda arn: deliver(runner, steps.say),
+        )  # fmt: skip
 
         def delete() -> None:
             emu.client("cloudformation", setup.region).delete_stack(StackName=setup.stack)

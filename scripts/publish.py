@@ -73,6 +73,11 @@ def ensure_private_bucket(s3: object, bucket: str, region: str) -> None:
         if region != "us-east-1":
             create["CreateBucketConfiguration"] = {"LocationConstraint": region}
         s3.create_bucket(**create)
+    # An existing bucket too: ACLs disabled, so no uploaded object can carry a grant.
+    s3.put_bucket_ownership_controls(
+        Bucket=bucket,
+        OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+    )
     s3.put_public_access_block(
         Bucket=bucket,
         PublicAccessBlockConfiguration={

@@ -17,6 +17,7 @@ from scripts.emulator.patches import (
     lambda_logging,
     language_extensions,
     nested_stacks,
+    pipeline_executions,
     placeholders,
     sagemaker_names,
     stack_exports,
@@ -57,6 +58,7 @@ def apply_all() -> None:
         join_novalue,
         execute_api,
         events_lambda_targets,
+        pipeline_executions,
     ):
         patch.apply()
     _applied = True

@@ -72,7 +72,7 @@ def test_a_missing_pipeline_is_named(codepipeline):
 
 def test_the_handler_reads_its_environment(monkeypatch, codepipeline):
     handler = load_handler("start_pipeline")
-    monkeypatch.setenv("DRIFTGATE_PIPELINE_NAME", "p")
+    monkeypatch.setenv("DRIFTGATE_DELIVERY_PIPELINE", "p")
     monkeypatch.setenv("DRIFTGATE_MODEL_PACKAGE_GROUP", "churn")
     calls = []
     monkeypatch.setattr(handler.starter, "start_for_event", lambda e, **kw: calls.append(kw) or {})
