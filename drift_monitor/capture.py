@@ -356,8 +356,9 @@ class CaptureParser:
             return values
         if isinstance(row, list):
             return row
-        self.profile.count_malformed("invalid_row")
-        return None
+        # Unreachable from capture data (_json_row wraps a scalar as a one-value row);
+        # kept the same way here rather than as a malformed kind nothing can produce.
+        return [row]
 
     def flush(self) -> None:
         if self.csv_lines:

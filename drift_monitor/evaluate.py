@@ -44,6 +44,8 @@ class FeatureResult:
     baseline_mean: float | None = None
     baseline_min: float | None = None
     baseline_max: float | None = None
+    # monitoring_config.emit_metrics with the feature's overrides applied.
+    emit_metrics: bool = True
 
 
 @dataclass
@@ -107,6 +109,7 @@ def evaluate(
             result, found = _check_numeric(f, acc, config, distance_name, threshold)
         else:
             result, found = _check_categorical(f, acc, config, distance_name, threshold)
+        result.emit_metrics = config.emit_metrics
         results.append(result)
         if config.evaluate_constraints:
             violations.extend(found)

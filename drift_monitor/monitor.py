@@ -282,7 +282,9 @@ def publish_run(
             insufficient=insufficient,
         )
     )
-    if not insufficient and result.emit_metrics:
+    if not insufficient:
+        # Each feature carries emit_metrics with its overrides applied (a feature may
+        # turn it on or off against the global setting).
         metrics = feature_metrics(result.evaluation.features) + metrics
     timestamp = result.window.end if result.window else datetime.now().astimezone()
     put_metrics(publisher.cloudwatch, publisher.namespace, endpoint, schedule, timestamp, metrics)

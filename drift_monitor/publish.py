@@ -35,6 +35,8 @@ def feature_metrics(features: Sequence[FeatureResult]) -> list[dict[str, Any]]:
     (completeness) and ``feature_baseline_drift_<f>`` (the distance, when computed)."""
     data: list[dict[str, Any]] = []
     for f in features:
+        if not f.emit_metrics:  # emit_metrics: Disabled, globally or in its overrides
+            continue
         finite = all(math.isfinite(v) for v in (f.sum, f.minimum, f.maximum))
         if f.inferred_type in ("Integral", "Fractional") and f.present and finite:
             data.append(

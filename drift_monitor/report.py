@@ -68,7 +68,7 @@ thead{{display:table-header-group}}tr,figure,.feature{{break-inside:avoid}}
 .verdict.skip{{border-color:#777;border-style:dashed}}
 .facts th{{width:12em;font-weight:normal;color:#555;background:none}}
 .facts td{{word-break:break-all}}
-.st{{font-weight:bold}}.st small{{font-weight:normal;white-space:normal;word-break:break-all}}
+.st{{font-weight:bold}}.st small{{font-weight:normal;white-space:normal;overflow-wrap:anywhere}}
 small{{white-space:nowrap}}td.stc{{min-width:10em}}.ft{{font-size:12px}}.st.bad{{color:{ALERT}}}
 .st.noise{{color:#6a4c00}}.st.ok{{color:#00664a}}.st.na{{color:#555}}
 .warn{{border:2px solid #777;background:#f7f7f7;padding:0 1em;margin:1em 0}}
@@ -103,7 +103,6 @@ MALFORMED_MEANING = {
     "too_few_columns": "row has fewer columns than the baseline",
     "too_many_columns": "row has more columns than the baseline",
     "unknown_field": "JSON object has a key that is not a baseline feature",
-    "invalid_row": "JSON row is neither a list nor an object",
 }
 
 
@@ -181,10 +180,14 @@ def _verdict(
             f" {len(other)} other violation{'s' if len(other) != 1 else ''}: "
             f"{text(', '.join(other_kinds))}."
         )
-    facts = f"{rows} rows analysed, {malformed} malformed inputs rejected."
+    facts = (
+        ""
+        if css == "skip"
+        else f"<p>{rows} rows analysed, {malformed} malformed inputs rejected.</p>"
+    )
     return (
         f'<div class="verdict {css}" role="status"><p class="head">{head}</p>'
-        f"<p>{detail}</p><p>{facts}</p></div>"
+        f"<p>{detail}</p>{facts}</div>"
     )
 
 
@@ -229,7 +232,7 @@ def _warnings_box(warnings: list[str]) -> str:
 def _status_cell(view: FeatureView) -> str:
     mark = _STATUS_MARK.get(view.status, "")
     others = [c for c in view.checks if c != "baseline_drift_check"]
-    also = f"<br><small>{text(', '.join(others))}</small>" if others else ""
+    also = "".join(f"<br><small>{text(check)}</small>" for check in others)
     return f'<span class="st {_STATUS_CLASS[view.status]}">{mark}{text(view.status)}{also}</span>'
 
 
@@ -288,7 +291,7 @@ def _change_line(view: FeatureView) -> str:
     return f"Largest share change: {label}, {pct(change.baseline)} → {pct(change.window)}."
 
 
-def _features_table(views: Sequence[FeatureView], distance: str) -> str:
+def _features_table(views: Sequence[FeatureView], distance: str, linked: bool) -> str:
     head = (
         "<thead><tr><th>#</th><th>feature</th><th>type</th><th>drift</th><th>threshold</th>"
         "<th>noise bound</th><th>status</th><th>completeness</th><th>baseline \u2192 window</th>"
@@ -298,7 +301,7 @@ def _features_table(views: Sequence[FeatureView], distance: str) -> str:
     for rank, view in enumerate(views, start=1):
         r = view.result
         name = text(r.name, NAME_CHARS)
-        if rank <= DETAIL_LIMIT:
+        if linked and rank <= DETAIL_LIMIT:  # the detail section exists
             name = f'<a href="#f{view.index}">{name}</a>'
         plot = sparkline(r, view.is_numeric) if rank <= SPARK_LIMIT else "not drawn"
         threshold = "not computed" if r.threshold is None else f"{r.threshold:.4g}"
@@ -326,9 +329,10 @@ def _legend() -> str:
     )
 
 
-def _violations_table(violations: Sequence[dict[str, str]]) -> str:
+def _violations_table(violations: Sequence[dict[str, str]], insufficient: bool) -> str:
     if not violations:
-        return "<h2>Violations (0)</h2><p>No violations.</p>"
+        said = "No checks ran (insufficient data)." if insufficient else "No violations."
+        return f"<h2>Violations (0)</h2><p>{said}</p>"
     rows = "".join(
         f"<tr><td>{text(v['feature_name'], NAME_CHARS)}</td>"
         f"<td>{text(v['constraint_check_type'])}</td><td>{text(v['description'], 400)}</td></tr>"
@@ -414,7 +418,7 @@ def _categorical_detail(view: FeatureView) -> str:
 
 
 def _details(views: Sequence[FeatureView], distance: str) -> str:
-    parts = ["<h2>Feature details</h2>", _legend()]
+    parts = ["<h2>Feature details</h2>"]
     for view in views[:DETAIL_LIMIT]:
         r = view.result
         head = (
@@ -464,8 +468,9 @@ def render_report(
         *([_warnings_box(warnings)] if warnings else []),
         _facts(summary, context),
         f"<h2>Features ({len(views)}), ranked</h2>",
-        _features_table(views, distance),
-        _violations_table(violations),
+        _legend(),
+        _features_table(views, distance, linked=not insufficient),
+        _violations_table(violations, insufficient),
         _malformed_table(malformed, examples or {}),
     ]
     if not insufficient:

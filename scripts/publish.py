@@ -73,6 +73,11 @@ def ensure_private_bucket(s3: object, bucket: str, region: str) -> None:
         if region != "us-east-1":
             create["CreateBucketConfiguration"] = {"LocationConstraint": region}
         s3.create_bucket(**create)
+    # An existing bucket too: ACLs disabled, so no uploaded object can carry a grant.
+    s3.put_bucket_ownership_controls(
+        Bucket=bucket,
+        OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+    )
     s3.put_public_access_block(
         Bucket=bucket,
         PublicAccessBlockConfiguration={
@@ -89,6 +94,9 @@ def ensure_private_bucket(s3: object, bucket: str, region: str) -> None:
         },
     )
     s3.put_bucket_policy(Bucket=bucket, Policy=tls_only_policy(bucket))
+    # The release archive is the delivery pipeline's S3 source, which needs a versioned
+    # bucket (CodePipeline guide, Amazon S3 source action).
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
 
 
 def upload_tree(s3: object, dist: Path, bucket: str, prefix: str) -> int:

@@ -3,8 +3,10 @@ property reference points at a step and property that exist, the steps and the
 QualityCheck wiring the issue asks for, and every job encrypted with the stack key."""
 
 import json
+from pathlib import Path
 
 import pytest
+import yaml
 
 from scripts.emulator import sagemaker_pipelines as runner
 
@@ -185,3 +187,12 @@ def test_registered_uris_are_in_the_artifacts_bucket(steps):
     for name in ("Evaluate", "DataQuality"):
         for output in steps[name].body["Arguments"]["ProcessingOutputConfig"]["Outputs"]:
             assert output["S3Output"]["S3Uri"]["Std:Join"]["Values"][0].startswith(prefix)
+
+
+def test_taskcat_runs_a_build_enabled_stack_without_scheduled_training():
+    taskcat = yaml.safe_load((Path(__file__).resolve().parents[2] / ".taskcat.yml").read_text())
+    build_tests = [
+        t for t in taskcat["tests"].values() if t["parameters"].get("BuildPipeline") == "true"
+    ]
+    assert build_tests, "no taskcat test deploys build.yml"
+    assert all(t["parameters"].get("RetrainSchedule") == "off" for t in build_tests)

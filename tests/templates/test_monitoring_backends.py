@@ -42,6 +42,9 @@ def render(node: Any, params: dict[str, Any], template: dict[str, Any]) -> Any:
     if function == "Fn::Select":
         index, items = render(args, params, template)
         return items[int(index)]
+    if function == "Fn::Split":
+        separator, text = render(args, params, template)
+        return text.split(separator)
     if function == "Fn::FindInMap":
         mapping, first, second = render(args, params, template)
         return template["Mappings"][mapping][first][second]
@@ -260,11 +263,11 @@ def test_every_period_driven_alarm_uses_the_schedule_period(templates):
     resources = templates["observability.yml"]["Resources"]
     for k in range(100):
         assert resources[f"DriftAlarm{k}"]["Properties"]["Period"] == lookup
-    for logical_id in ("MonitorErrorsAlarm", "ModelMonitorHeartbeatAlarm"):
-        assert resources[logical_id]["Properties"]["Period"] == lookup
-    for query in resources["MonitorHeartbeatAlarm"]["Properties"]["Metrics"]:
-        if "MetricStat" in query:
-            assert query["MetricStat"]["Period"] == lookup
+    assert resources["MonitorErrorsAlarm"]["Properties"]["Period"] == lookup
+    for logical_id in ("MonitorHeartbeatAlarm", "ModelMonitorHeartbeatAlarm"):
+        for query in resources[logical_id]["Properties"]["Metrics"]:
+            if "MetricStat" in query:
+                assert query["MetricStat"]["Period"] == lookup
 
 
 @pytest.mark.parametrize("schedule", SCHEDULES)

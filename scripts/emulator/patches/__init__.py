@@ -5,6 +5,7 @@ from __future__ import annotations
 from scripts.emulator.patches import (
     apigateway_resources,
     blue_green_rollback,
+    codepipeline_service,
     crhelper_http,
     custom_resources,
     delete_order,
@@ -16,6 +17,7 @@ from scripts.emulator.patches import (
     lambda_logging,
     language_extensions,
     nested_stacks,
+    pipeline_executions,
     placeholders,
     sagemaker_names,
     stack_exports,
@@ -50,11 +52,13 @@ def apply_all() -> None:
         sagemaker_names,
         kms_key_policy,
         yaml_templates,
+        codepipeline_service,
         placeholders,
         apigateway_resources,
         join_novalue,
         execute_api,
         events_lambda_targets,
+        pipeline_executions,
     ):
         patch.apply()
     _applied = True

@@ -23,6 +23,9 @@ NAME_PROPERTIES = ("AlarmName", "Name", "PolicyName", "ScheduleName", "JobDefini
                    "MonitoringScheduleName")  # fmt: skip
 
 created: list[tuple[str, str]] = []  # (type, name) of every placeholder, for the demo
+# (type, name) -> the properties CloudFormation resolved for it: a local executor reads
+# a deployed definition (e.g. a SageMaker Pipeline's) from here.
+resolved: dict[tuple[str, str], dict[str, Any]] = {}
 
 
 class Placeholder(CloudFormationModel):
@@ -66,6 +69,7 @@ class Placeholder(CloudFormationModel):
             "Type", "AWS::Unknown::Resource"
         )
         created.append((resource_type, name))
+        resolved[(resource_type, name)] = dict(properties)
         return cls(resource_type, name, account_id, region_name)
 
     @classmethod

@@ -391,3 +391,33 @@ def test_rerun_of_a_past_window_leaves_latest_alone(aws):
     put_capture(aws["s3"], shift=0.0)
     lambda_handler.handler({"window_end": WINDOW_END}, None)
     assert not [k for k in output_keys(aws["s3"]) if k.startswith(LATEST)]
+
+
+def _throttle(hooks, service, operation, code, times):
+    """Throttle the first `times` attempts of every client the entry point builds (503:
+    botocore retries it whatever the protocol's error format)."""
+    hook, calls = _fail_first(code, 503, operation, times=times)
+    event = f"before-send.{service}.{operation}"
+    boto3.DEFAULT_SESSION.events.register_first(event, hook)
+    hooks.append((event, hook))
+    return calls
+
+
+def test_the_lambda_entry_retries_throttling_on_every_service(aws):
+    """Through lambda_handler.handler, with the clients it builds itself (RETRY_CONFIG)."""
+    put_capture(aws["s3"], shift=3.0)
+    hooks = []
+    try:
+        s3_calls = _throttle(hooks, "s3", "GetObject", "SlowDown", times=3)
+        cw_calls = _throttle(hooks, "cloudwatch", "PutMetricData", "Throttling", times=2)
+        ev_calls = _throttle(hooks, "eventbridge", "PutEvents", "ThrottlingException", times=2)
+        summary = lambda_handler.handler({"window_end": WINDOW_END}, None)
+    finally:
+        for event, hook in hooks:
+            boto3.DEFAULT_SESSION.events.unregister(event, hook)
+    assert summary["status"] == "completed" and summary["violations"]
+    assert s3_calls["n"] >= 3 + 3  # throttled, then statistics, constraints, capture
+    assert cw_calls["n"] > 2 and ev_calls["n"] > 2
+    # The throttled requests all succeeded on a retry: outputs and metrics exist.
+    assert "driftgate_records" in metric_names()
+    assert output_keys(aws["s3"])

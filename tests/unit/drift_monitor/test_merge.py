@@ -1,3 +1,4 @@
+import itertools
 import json
 
 import numpy as np
@@ -78,3 +79,53 @@ def test_merging_states_of_another_baseline_is_refused(setup):
         WindowProfile.from_dict(profile_of(base, files[:1]).to_dict(), other)
     with pytest.raises(ValueError, match="not a driftgate window state"):
         WindowProfile.from_dict({"names": ["x"]}, base)
+
+
+def _merged(base, files, shards, order):
+    merged = WindowProfile.for_baseline(base)
+    for index in order:
+        merged.merge(roundtrip(profile_of(base, [files[i] for i in shards[index]]), base))
+    return merged
+
+
+# Shards: [4, 5] overflows on its own, [3] does not, and together with [4, 5] the merge
+# overflows; [0, 1] and [2] never do. Every merge order must give the same state.
+SHARDS = [[0, 1], [2], [3], [4, 5]]
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(len(SHARDS)))))
+def test_every_merge_order_gives_the_whole(setup, order):
+    base, files = setup
+    whole = profile_of(base, files)
+    assert _merged(base, files, SHARDS, order).to_dict() == whole.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("shards", "overflows_alone", "overflows_merged"),
+    [
+        ([[0], [1], [2]], False, False),  # no shard and no merge overflows
+        ([[3], [0, 1, 2]], False, False),  # one categorical shard under the cap
+        ([[3], [4]], False, True),  # overflow only when merged
+        ([[3, 4], [5]], True, True),  # overflow inside a shard, then merged with one under
+        ([[3, 4], [4, 5]], True, True),  # both overflowed (file 4 twice: counts add)
+    ],
+)
+def test_overflow_combinations_merge_exactly(setup, shards, overflows_alone, overflows_merged):
+    base, files = setup
+    parts = [profile_of(base, [files[i] for i in shard]) for shard in shards]
+    assert any(p.features[2].overflowed for p in parts) is overflows_alone
+    whole = profile_of(base, [files[i] for shard in shards for i in shard])
+    for order in itertools.permutations(range(len(shards))):
+        merged = _merged(base, files, shards, order)
+        assert merged.features[2].overflowed is overflows_merged
+        assert merged.to_dict() == whole.to_dict(), order
+
+
+def test_merging_is_associative(setup):
+    base, files = setup
+    left = roundtrip(profile_of(base, files[:3]), base)
+    right = roundtrip(profile_of(base, files[3:]), base)
+    nested = WindowProfile.for_baseline(base)
+    nested.merge(left)
+    nested.merge(right)
+    assert nested.to_dict() == profile_of(base, files).to_dict()

@@ -106,6 +106,8 @@ def test_insufficient_window_is_not_evaluated_and_not_called_clean(tmp_path):
     assert "not a \u201cno drift\u201d result" in head
     assert "Drift: no \u2014" not in html and "Feature details" not in html
     assert html.count("not evaluated</span>") == 5
+    assert 'href="#' not in html  # no links to detail sections that are not drawn
+    assert "No checks ran (insufficient data)." in html and "No violations." not in html
 
 
 def test_all_malformed_window_shows_each_kind_with_an_escaped_example(tmp_path):
@@ -175,6 +177,8 @@ def test_report_size_stays_bounded(tmp_path, extra, limit):
         assert f"other {features - DETAIL_LIMIT} are in the table above" in html
     assert len(ranked_names(html)) == features
     assert "<td></td>" not in html and "None" not in html
+    targets = set(re.findall(r'href="#(f\d+)"', html))
+    assert targets and targets == set(re.findall(r'<h3 id="(f\d+)"', html))
 
 
 def test_the_marked_cdf_gap_is_the_drift_distance(tmp_path):

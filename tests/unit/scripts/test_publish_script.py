@@ -67,10 +67,17 @@ def test_uploads_privately_to_one_bucket_per_region(
         assert (location or "us-east-1") == region
         block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
         assert all(block.values()) and len(block) == 4
+        ownership = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]
+        assert ownership == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+        encryption = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
+        default = encryption["Rules"][0]["ApplyServerSideEncryptionByDefault"]
+        assert default["SSEAlgorithm"] == "AES256"
         policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
         (deny,) = policy["Statement"]
         assert deny["Effect"] == "Deny"
         assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        # The release archive is the delivery pipeline's S3 source: versioning required.
+        assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
         for key in keys:
             grants = s3.get_object_acl(Bucket=bucket, Key=key)["Grants"]
             assert all("URI" not in g["Grantee"] for g in grants), f"{key} has a group grant"
@@ -125,3 +132,12 @@ def test_aws_errors_end_in_one_line_not_a_traceback(fake_credentials, dist, caps
     assert err.startswith("error: eu-west-1: bucket acme-dg-eu-west-1 exists but")
     assert "choose another BUCKET" in err and "Traceback" not in err
     assert err.count("\n") == 1
+
+
+def test_an_existing_bucket_with_acls_is_made_owner_enforced(fake_credentials):
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="acme-dg-us-east-1", ObjectOwnership="ObjectWriter")
+        publish.ensure_private_bucket(s3, "acme-dg-us-east-1", "us-east-1")
+        rules = s3.get_bucket_ownership_controls(Bucket="acme-dg-us-east-1")["OwnershipControls"]
+        assert rules["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
