@@ -1,16 +1,21 @@
 """driftgate on a local AWS emulator: no account, no network beyond loopback.
 
-Packages the templates and Lambda code, registers models, creates the root stack in
-direct mode, runs the drift monitor the stack deployed on normal then drifted traffic,
-approves a newer model and updates the stack, then deletes it and shows what is left.
+Packages the templates, Lambda code and release archive, registers models, creates the
+root stack in pipeline mode, approves a model and follows the delivery pipeline (run by
+the emulator's CodePipeline executor) through staging, its test, a person's approval and
+production; runs the drift monitor production deployed on normal then drifted traffic;
+approves a newer model (production moves to it) and a broken one (it never reaches
+production); deletes the root stack and shows what is left.
 
     make demo        (or: .venv/bin/python scripts/demo.py)
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -21,8 +26,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the repository importable
     sys.path.insert(0, str(ROOT))
 
-from scripts import capture_generator, demo_build, invoke  # noqa: E402
+from scripts import capture_generator, demo_build, invoke, release  # noqa: E402
+from scripts import package as package_script  # noqa: E402
 from scripts.emulator import Emulator, scenario, traffic  # noqa: E402
+from scripts.emulator.codepipeline import PipelineRunner  # noqa: E402
+from scripts.emulator.codepipeline.definitions import DEPLOYED  # noqa: E402
 from scripts.emulator.inventory import difference, inventory  # noqa: E402
 from scripts.emulator.patches import placeholders  # noqa: E402
 
@@ -85,16 +93,6 @@ def show_stack(
     ):
         if key in outputs:
             say(f"output {key:<16} {outputs[key]}")
-
-
-def check_deployed(
-    emu: Emulator, setup: scenario.Setup, expected: str, say: Callable[[str], None]
-) -> None:
-    deployed = scenario.deployed_package(emu, setup)
-    say(f"endpoint {setup.endpoint} serves {deployed}")
-    if deployed != expected:
-        raise SystemExit(f"demo failed: expected the newest approved package {expected}")
-    say("= the newest approved version")
 
 
 def drift_story(
@@ -190,59 +188,124 @@ def monitor_function(emu: Emulator, setup: scenario.Setup) -> str:
     raise SystemExit("demo failed: the stack deployed no drift monitor function")
 
 
+def show_pipeline(emu: Emulator, setup: scenario.Setup, say: Callable[[str], None]) -> None:
+    definition = DEPLOYED[(setup.region, f"{setup.project}-delivery")].properties
+    say(
+        f"pipeline {definition['Name']} "
+        f"({definition['PipelineType']}, {definition['ExecutionMode']})"
+    )
+    for stage in definition["Stages"]:
+        kinds = ", ".join(
+            f"{a['Name']} [{a['ActionTypeId']['Provider']}]" for a in stage["Actions"]
+        )
+        extras = [k for k in ("BeforeEntry", "OnSuccess", "OnFailure") if stage.get(k)]
+        say(f"  {stage['Name']:<10} {kinds}" + (f"  ({', '.join(extras)})" if extras else ""))
+
+
+def deliver(
+    runner: PipelineRunner, say: Callable[[str], None], approve: bool | None = True
+) -> None:
+    """Run the pipelines until they wait; answer a waiting approval as a person would."""
+    for line in runner.run():
+        say(line)
+    waiting = runner.waiting_approvals()
+    if approve is None or not waiting:
+        return
+    (execution,) = waiting
+    say(f"approval request on the topic: {execution.waiting['message'][:150]}...")
+    runner.answer(execution, approve, "demo reviewer")
+    say("a person approves in the console (PutApprovalResult)")
+    for line in runner.run():
+        say(line)
+
+
+def expect_versions(
+    emu: Emulator, setup: scenario.Setup, staging: int, prod: int | None, say: Callable[[str], None]
+) -> None:
+    found = (
+        scenario.serving_version(emu, setup, "staging"),
+        scenario.serving_version(emu, setup, "prod"),
+    )
+    say(
+        f"{setup.project}-staging serves version {found[0]}, {setup.project}-prod serves {found[1]}"
+    )
+    if found != (staging, prod):
+        raise SystemExit(f"demo failed: expected staging {staging} and prod {prod}, got {found}")
+
+
 def main() -> int:
     steps = Steps()
-    setup = scenario.Setup()
+    setup = scenario.Setup(stage="prod")
     print("driftgate demo on the local emulator (moto in process; no AWS account used)")
-    steps.run("Package templates and Lambda code into build/dist", package)
+    steps.run("Package templates, Lambda code and the release archive into build/dist", package)
+    steps.run("Per-stage parameters: the demo's prod gets an inference API", demo_release)
     with Emulator(regions=[setup.region]) as emu:
         steps.say(f"emulator listening on {emu.endpoint_url}")
         before = inventory(emu, setup.region)
         count = steps.run(
-            f"Upload to s3://{setup.hosting_bucket}/{setup.key_prefix}",
+            f"Upload to s3://{setup.hosting_bucket}/{setup.key_prefix} (versioned)",
             lambda: emu.upload_dist(setup.hosting_bucket, setup.key_prefix, DIST, setup.region),
         )
         steps.say(f"{count} files")
 
         def registry() -> list[str]:
             scenario.create_artifacts_bucket(emu, setup)
-            arns = scenario.create_registry(
-                emu, setup, ["Approved", "Approved", "PendingManualApproval"]
-            )
-            for arn, status in zip(
-                arns, ["Approved", "Approved", "PendingManualApproval"], strict=True
-            ):
-                steps.say(f"{arn}  {status}")
+            arns = scenario.create_registry(emu, setup, ["PendingManualApproval"] * 3)
+            for arn in arns:
+                steps.say(f"{arn}  PendingManualApproval")
             return arns
 
         arns = steps.run(f"Model package group {setup.group} with baselines", registry)
         stack = steps.run(
-            f"Create root stack {setup.stack} (DeliveryMode=direct, InferenceApi=api-key)",
-            lambda: scenario.create_root_stack(emu, setup, InferenceApi="api-key"),
+            f"Create root stack {setup.stack} (DeliveryMode=pipeline, the default)",
+            lambda: scenario.create_root_stack(emu, setup, DeliveryMode="pipeline"),
         )
         if stack["StackStatus"] != "CREATE_COMPLETE":
             raise SystemExit(f"demo failed: {setup.stack} is {stack['StackStatus']}")
         steps.run("Nested stacks and outputs", lambda: show_stack(emu, setup, stack, steps.say))
-        steps.run("Deployed model", lambda: check_deployed(emu, setup, arns[1], steps.say))
+        steps.run("The deployed pipeline", lambda: show_pipeline(emu, setup, steps.say))
+        runner = PipelineRunner(emu)
+
+        def first() -> None:
+            scenario.approve(emu, setup, arns[0])
+            steps.say(f"update-model-package --model-package-approval-status Approved ({arns[0]})")
+            deliver(runner, steps.say)
+            expect_versions(emu, setup, 1, 1, steps.say)
+            steps.say("= prod serves the version staging tested")
+
+        steps.run("Approve version 1: staging, test, approval, production", first)
+        served = {**scenario.outputs(stack), **prod_outputs(emu, setup)}
         steps.run(
-            "Requests through the inference API (API Gateway -> endpoint -> data capture)",
-            lambda: api_story(emu, setup, scenario.outputs(stack), steps.say),
+            "Requests through prod's inference API (API Gateway -> endpoint -> data capture)",
+            lambda: api_story(emu, setup, served, steps.say),
         )
-        drift_story(emu, setup, scenario.outputs(stack), steps)
+        drift_story(emu, setup, served, steps)
 
-        def approve_and_update() -> dict[str, Any]:
+        def second() -> None:
+            scenario.approve(emu, setup, arns[1])
+            deliver(runner, steps.say)
+            expect_versions(emu, setup, 2, 2, steps.say)
+            steps.say("= prod moved to version 2 (blue/green update of the same endpoint)")
+
+        steps.run("Approve version 2: prod moves to it", second)
+
+        def failing() -> None:
+            scenario.break_staging_test(emu, setup, version=3)
+            steps.say("version 3's model answers with empty bodies (a broken artifact)")
             scenario.approve(emu, setup, arns[2])
-            steps.say(f"approved {arns[2]}")
-            return scenario.update_root_stack(
-                emu, setup, ModelNonce=f"demo-{time.time_ns()}", InferenceApi="api-key"
-            )
+            deliver(runner, steps.say, approve=None)
+            failed = runner.executions[-1]
+            steps.say(f"run {failed.status}: {failed.message[:160]}")
+            if failed.status != "Failed" or runner.waiting_approvals():
+                raise SystemExit("demo failed: a package failing its staging test went on")
+            expect_versions(emu, setup, 3, 2, steps.say)
+            steps.say("= version 3 never reached prod")
 
-        updated = steps.run(
-            "Approve version 3 and update the stack (new ModelNonce)", approve_and_update
-        )
-        steps.say(f"{setup.stack}: {updated['StackStatus']}")
-        steps.run("Deployed model", lambda: check_deployed(emu, setup, arns[2], steps.say))
-        demo_build.run(emu, setup, scenario.outputs(updated), steps)
+        steps.run("Approve version 3, which fails the staging test", failing)
+        demo_build.run(
+            emu, setup, scenario.outputs(stack), steps,
+            deploy=lambda arn: deliver(runner, steps.say),
+        )  # fmt: skip
 
         def delete() -> None:
             emu.client("cloudformation", setup.region).delete_stack(StackName=setup.stack)
@@ -256,15 +319,44 @@ def main() -> int:
                 scenario.outputs(stack)["DataBucketName"],
             }
             unexpected = {k: v for k, v in left.items() if k not in retained}
-            unexpected_buckets = set(left.get("S3 buckets", [])) - expected_buckets
+            unexpected_buckets = {
+                b
+                for b in set(left.get("S3 buckets", [])) - expected_buckets
+                if "artifactbucket" not in b
+            }
             if unexpected or unexpected_buckets:
                 raise SystemExit(f"demo failed: left behind {unexpected or unexpected_buckets}")
-            steps.say("left: the data bucket and its KMS key (DeletionPolicy: Retain)")
-            steps.say("and the hosting and artifacts buckets the demo made itself")
+            steps.say(
+                f"{setup.project}-staging and {setup.project}-prod were deleted with the root"
+            )
+            steps.say("left: the data bucket, its KMS key and the pipeline's artifact bucket")
+            steps.say(
+                "(DeletionPolicy: Retain), and the hosting and artifacts buckets the demo made"
+            )
 
         steps.run(f"Delete {setup.stack}", delete)
     print(f"\ndemo complete in {time.monotonic() - steps.started:.0f} s")
     return 0
+
+
+def demo_release() -> None:
+    """Rebuild the release archive with prod's stage file asking for an API-key inference
+    API (the repository's files keep it off): per-stage parameters travel in the archive."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "parameters" / "stages").mkdir(parents=True)
+        for name in release.STAGE_FILES:
+            document = json.loads((ROOT / "parameters" / "stages" / name).read_text())
+            if name == "prod.json":
+                document["Parameters"]["InferenceApi"] = "api-key"
+            (root / "parameters" / "stages" / name).write_text(json.dumps(document))
+        release.build(DIST, package_script.write_zip, root)
+    print("    parameters/prod.json in the archive: InferenceApi=api-key", flush=True)
+
+
+def prod_outputs(emu: Emulator, setup: scenario.Setup) -> dict[str, str]:
+    cfn = emu.client("cloudformation", setup.region)
+    return scenario.outputs(cfn.describe_stacks(StackName=f"{setup.project}-prod")["Stacks"][0])
 
 
 if __name__ == "__main__":

@@ -2,9 +2,9 @@
 this machine, a drift event goes through the retrain gate, the retrained package is
 registered pending approval, approved and deployed.
 
-The delivery pipeline (CodePipeline deploying on approval) is another part of driftgate;
-until it is in this release the demo deploys the approved package with a direct-mode
-stack update, as a user of DeliveryMode=direct does.
+In pipeline mode the caller passes ``deploy`` and the delivery pipeline (CodePipeline,
+run by the emulator's executor) deploys the approved package; without it the demo
+deploys with a direct-mode stack update, as a user of DeliveryMode=direct does.
 """
 
 from __future__ import annotations
@@ -41,7 +41,15 @@ def _say_decision(say: Callable[[str], None], answer: dict[str, Any]) -> None:
         say(f"      SkipCheck={skip} RegisterNewBaseline={register}, previous baseline {previous}")
 
 
-def run(emu: Emulator, setup: scenario.Setup, outputs: dict[str, str], steps: Any) -> None:
+def run(
+    emu: Emulator,
+    setup: scenario.Setup,
+    outputs: dict[str, str],
+    steps: Any,
+    deploy: Callable[[str], None] | None = None,
+) -> None:
+    """``deploy(arn)`` delivers the approved package (pipeline mode: the delivery
+    pipeline); without it the demo deploys with a direct-mode stack update."""
     say = steps.say
     region = setup.region
     workdir = Path(tempfile.mkdtemp(prefix="driftgate-build-"))
@@ -114,7 +122,10 @@ def run(emu: Emulator, setup: scenario.Setup, outputs: dict[str, str], steps: An
             "id": f"demo-alarm-{time.time_ns()}",
             "source": "aws.cloudwatch",
             "detail-type": "CloudWatch Alarm State Change",
-            "detail": {"alarmName": f"{setup.endpoint}-drift-num_00", "state": {"value": "ALARM"}},
+            "detail": {
+                "alarmName": f"{setup.endpoint}-drift-0-num_00",
+                "state": {"value": "ALARM"},
+            },
         }
         response = emu.client("lambda", region).invoke(
             FunctionName=_gate_function(emu, region), Payload=json.dumps(event).encode()
@@ -131,7 +142,10 @@ def run(emu: Emulator, setup: scenario.Setup, outputs: dict[str, str], steps: An
     def approve_and_deploy() -> dict[str, Any]:
         scenario.approve(emu, setup, registered["arn"])
         say(f"approved {registered['arn']}")
-        say("(the delivery pipeline would deploy it on approval; direct mode: a stack update)")
+        if deploy is not None:
+            deploy(registered["arn"])
+            return {"StackStatus": "delivered by the pipeline"}
+        say("(direct mode: a stack update deploys it)")
         return scenario.update_root_stack(emu, setup, ModelNonce=f"retrained-{time.time_ns()}")
 
     updated = steps.run("Approve the retrained package and deploy it", approve_and_deploy)

@@ -38,11 +38,22 @@ from collections.abc import Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: make the repository importable
+    sys.path.insert(0, str(ROOT))
+
+from scripts import package_delivery, release  # noqa: E402
+
 LAMBDA_PYTHON = "3.13"
 # python3.13 Lambdas run on Amazon Linux 2023 (glibc 2.34): manylinux_2_28 wheels fit.
 LAMBDA_PLATFORMS = ("manylinux_2_28_x86_64", "manylinux2014_x86_64")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-CUSTOM_RESOURCES = ("approved_model_package", "drift_baseline", "deployment_check", "retrain_gate")
+CUSTOM_RESOURCES = (
+    "approved_model_package",
+    "drift_baseline",
+    "deployment_check",
+    "retrain_gate",
+    "stage_stacks",
+)
 # Modules another function's zip carries too (one piece of code per idea).
 SHARED_MODULES = {
     "retrain_gate": ("approved_model_package/package_lookup.py",),
@@ -190,12 +201,15 @@ def package(out: Path, cache: Path) -> dict[str, str]:
     numpy_site = install_for_lambda([pinned(ROOT / "requirements" / "dev.txt", "numpy")], cache)
     archive = out / "functions" / "drift_monitor.zip"
     digests[archive.name] = write_zip(archive, monitor_entries(numpy_site))
+    digests.update(package_delivery.build(out, write_zip, files_under))
     write_step_code(out)
 
     for archive_name, digest in digests.items():
         built = out / "functions" / archive_name
         built.rename(built.with_name(hashed_name(archive_name, digest)))
     copy_templates(out, digests)
+    # The pipeline deploys the packaged templates (hashed function keys) from the archive.
+    release.build(out, write_zip)
     return digests
 
 

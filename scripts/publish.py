@@ -94,6 +94,9 @@ def ensure_private_bucket(s3: object, bucket: str, region: str) -> None:
         },
     )
     s3.put_bucket_policy(Bucket=bucket, Policy=tls_only_policy(bucket))
+    # The release archive is the delivery pipeline's S3 source, which needs a versioned
+    # bucket (CodePipeline guide, Amazon S3 source action).
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
 
 
 def upload_tree(s3: object, dist: Path, bucket: str, prefix: str) -> int:

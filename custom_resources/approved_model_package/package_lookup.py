@@ -313,6 +313,23 @@ def check_model_data_in_bucket(uri: str, bucket: str) -> None:
         )
 
 
+PACKAGE_ARN_PATTERN = (
+    r"arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:[0-9]{12}:model-package/"
+    r"(?P<group>[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})/(?P<version>[1-9][0-9]{0,8})"
+)
+
+
+def parse_package_arn(arn: str) -> tuple[str, int]:
+    """(group, version) of a versioned package ARN, the inverse of `package_arn`."""
+    match = re.fullmatch(PACKAGE_ARN_PATTERN, arn.strip())
+    if match is None:
+        raise CustomResourceError(
+            f"{shorten(arn, 90)!r} is not a versioned model package ARN "
+            "(arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>)"
+        )
+    return match["group"], int(match["version"])
+
+
 def latest_approved_baseline(client: Any, group_name: str) -> tuple[str, str] | None:
     """DriftCheckBaselines (or ModelMetrics) data-quality URIs of the latest approved
     package, or None when the group has no approved package (a first build).

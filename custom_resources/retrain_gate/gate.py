@@ -25,7 +25,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from package_lookup import latest_approved_baseline
+from common.errors import CustomResourceError
+from package_lookup import is_not_found, latest_approved_baseline
 
 SCHEDULE, NEW_DATA, DRIFT = "schedule", "new-data", "drift"
 ACTIVE = ("Executing", "Stopping")
@@ -206,7 +207,16 @@ def decide(event: Mapping[str, Any], config: Config, sagemaker: Any, now: dateti
     skip = skip_reason(trigger, executions, config, now)
     if skip:
         return Decision("skipped", skip[0], trigger, skip[1])
-    previous = latest_approved_baseline(sagemaker, config.group_name)
+    try:
+        previous = latest_approved_baseline(sagemaker, config.group_name)
+    except CustomResourceError as error:
+        # package_lookup names the call and the group. A throttled or failed call is worth
+        # a retry; a missing group or a package without a baseline is not.
+        cause = error.__cause__
+        retry = isinstance(cause, BotoCoreError) or (
+            isinstance(cause, ClientError) and not is_not_found(cause)
+        )
+        raise (AwsFault if retry else GateError)(str(error)) from error
     skip_check, register_new = check_flags(trigger, config, previous is not None)
     parameters = (
         ("SkipCheck", skip_check),

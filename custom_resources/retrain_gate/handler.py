@@ -15,7 +15,6 @@ from typing import Any
 
 import boto3
 from common.aws import client_config
-from common.errors import CustomResourceError
 from gate import AwsFault, Config, Decision, GateError, Trigger, classify, decide, publish
 
 LOGGER = logging.getLogger(__name__)
@@ -28,7 +27,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     sns = boto3.client("sns", config=client_config())
     try:
         decision = decide(event, config, sagemaker, datetime.now(UTC))
-    except (GateError, CustomResourceError) as error:
+    except GateError as error:
         try:
             trigger = classify(event)
         except GateError:

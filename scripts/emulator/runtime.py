@@ -32,8 +32,44 @@ from typing import Any
 
 HOST_LIBRARIES = ("numpy", "crhelper", "boto3", "botocore", "s3transfer", "jmespath", "dateutil")
 
-# One invocation at a time: environment variables and sys.modules are process-wide.
-_LOCK = threading.Lock()
+
+class _InvocationLock:
+    """One invocation at a time: environment variables and sys.modules are process-wide.
+
+    Except nesting: a handler blocked on an emulator API call may be nested into by the
+    invocation that call causes (a custom resource deleting a stack whose own custom
+    resources run on the server's thread). Nested runs save and restore the process
+    state around themselves, so the waiting handler resumes with its own.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._holders: list[int] = []
+
+    @staticmethod
+    def _awaits_http_response(thread_id: int) -> bool:
+        frame = sys._current_frames().get(thread_id)
+        while frame is not None:
+            code = frame.f_code
+            if code.co_name == "getresponse" and code.co_filename.endswith("client.py"):
+                return True
+            frame = frame.f_back
+        return False
+
+    def __enter__(self) -> None:
+        me = threading.get_ident()
+        with self._condition:
+            while self._holders and not self._awaits_http_response(self._holders[-1]):
+                self._condition.wait(0.05)
+            self._holders.append(me)
+
+    def __exit__(self, *exc: object) -> None:
+        with self._condition:
+            self._holders.remove(threading.get_ident())
+            self._condition.notify_all()
+
+
+_LOCK = _InvocationLock()
 _UNPACKED = Path(tempfile.gettempdir()) / "driftgate-emulator-lambda"
 
 

@@ -189,3 +189,43 @@ def deployed_package(emu: Emulator, setup: Setup) -> str:
     model = sagemaker.describe_model(ModelName=model_name)
     container = model.get("PrimaryContainer") or model["Containers"][0]
     return str(container.get("ModelPackageName", ""))
+
+
+# --- Pipeline mode (the delivery pipeline, run by scripts/emulator/codepipeline) --------
+
+
+def stage_endpoint(setup: Setup, stage: str) -> str:
+    return f"{setup.project}-{stage}"
+
+
+def serving_version(emu: Emulator, setup: Setup, stage: str) -> int | None:
+    """Version of the package ``<project>-<stage>`` serves, or None without an endpoint."""
+    sagemaker = emu.client("sagemaker", setup.region)
+    try:
+        endpoint = sagemaker.describe_endpoint(EndpointName=stage_endpoint(setup, stage))
+    except sagemaker.exceptions.ClientError:
+        return None
+    config = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
+    model = sagemaker.describe_model(ModelName=config["ProductionVariants"][0]["ModelName"])
+    container = model.get("PrimaryContainer") or model["Containers"][0]
+    return int(str(container["ModelPackageName"]).rsplit("/", 1)[-1])
+
+
+def break_staging_test(emu: Emulator, setup: Setup, version: int) -> None:
+    """Make version ``version`` deploy but fail the staging test: its model answers the
+    test's sample requests with an empty body (a broken artifact). The version's baseline
+    gets a slightly wider range, so its sample rows differ from earlier versions' (moto
+    repeats an endpoint's answer to a request it has seen), and the emulator's endpoint
+    answers the next new request (the test stops at the first) with nothing."""
+    from moto.sagemakerruntime.models import sagemakerruntime_backends
+
+    key = f"models/v{version}/statistics.json"
+    s3 = emu.client("s3", setup.region)
+    document = json.loads(s3.get_object(Bucket=setup.artifacts_bucket, Key=key)["Body"].read())
+    for feature in document["features"]:
+        numbers = feature.get("numerical_statistics")
+        if numbers and "max" in numbers:
+            numbers["max"] = float(numbers["max"]) + 1.0
+    s3.put_object(Bucket=setup.artifacts_bucket, Key=key, Body=json.dumps(document).encode())
+    backend = sagemakerruntime_backends[emu.account_id][setup.region]
+    backend.results_queue.append(("", "text/csv", "AllTraffic", ""))

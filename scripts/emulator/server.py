@@ -102,6 +102,8 @@ class Emulator:
             s3.create_bucket(
                 Bucket=bucket, **({"CreateBucketConfiguration": location} if location else {})
             )
+            # Versioned like make publish's buckets: the pipeline's S3 source requires it.
+            s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
         count = 0
         for path in sorted(Path(dist_dir).rglob("*")):
             if not path.is_file():

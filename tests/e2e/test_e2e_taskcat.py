@@ -1,5 +1,6 @@
 """taskcat as a real client of the templates: its Python API creates and deletes the root
-stack (test direct-builtin of .taskcat.yml) in two regions of the emulator."""
+stack (tests direct-builtin and pipeline-builtin of .taskcat.yml) in two regions of the
+emulator."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ def project_root(dist: Path, tmp: Path) -> Path:
     return tmp
 
 
-def test_taskcat_creates_and_deletes_the_root_stack_in_two_regions(dist, tmp_path):
+@pytest.mark.parametrize("test_name", ["direct-builtin", "pipeline-builtin"])
+def test_taskcat_creates_and_deletes_the_root_stack_in_two_regions(dist, tmp_path, test_name):
     assert TASKCAT_PYTHON.exists(), "create .venv-taskcat first: make .venv-taskcat/.installed"
     root = project_root(dist, tmp_path / "project")
     with Emulator(regions=REGIONS) as emu:
@@ -45,7 +47,7 @@ def test_taskcat_creates_and_deletes_the_root_stack_in_two_regions(dist, tmp_pat
         }
         completed = subprocess.run(
             [str(TASKCAT_PYTHON), str(Path(__file__).parent / "taskcat_driver.py"),
-             str(root), "direct-builtin", ",".join(REGIONS)],
+             str(root), test_name, ",".join(REGIONS)],
             capture_output=True, text=True, env=environment, timeout=300,
         )  # fmt: skip
         assert completed.returncode == 0, completed.stderr[-3000:]

@@ -29,6 +29,7 @@ KEY_PATHS: dict[str, tuple[str, ...]] = {
     "AWS::SNS::Topic": ("KmsMasterKeyId",),
     "AWS::Logs::LogGroup": ("KmsKeyId",),
     "AWS::SageMaker::EndpointConfig": ("KmsKeyId", "DataCaptureConfig.KmsKeyId"),
+    "AWS::CodePipeline::Pipeline": ("ArtifactStore.EncryptionKey.Id",),
     "AWS::SageMaker::DataQualityJobDefinition": (
         "DataQualityJobOutputConfig.KmsKeyId",
         "JobResources.ClusterConfig.VolumeKmsKeyId",
@@ -58,6 +59,7 @@ NO_DATA_AT_REST: dict[str, str] = {
     "AWS::SageMaker::Pipeline": "a definition; its jobs name the stack key (test_build_pipeline)",
     "Custom::ApprovedModelPackage": "returns names only",
     "Custom::DriftBaseline": "returns names only",
+    "Custom::StageStacks": "deletes stacks, stores nothing",
     "Custom::EndpointDeployment": "returns names only",
     # A customer key would cover only the target input (Scheduler guide, encryption at
     # rest), a constant template; the Scheduler's AWS owned key encrypts the rest.

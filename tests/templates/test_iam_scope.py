@@ -15,6 +15,15 @@ STAR_RESOURCE_ALLOWED: dict[str, tuple[str, str | None]] = {
     "sagemaker:ListModelPackages": ("list actions take no resource ARN", None),
     "ecr:GetAuthorizationToken": ("registry login token is account-wide", None),
     "cloudwatch:PutMetricData": ("no resource type; narrowed by namespace", "cloudwatch:namespace"),
+    "codepipeline:PutJobSuccessResult": ("job results have no resource type", None),
+    "codepipeline:PutJobFailureResult": ("job results have no resource type", None),
+    # CloudFormation creating the endpoint's autoscaling (delivery.yml StageStackRole).
+    "application-autoscaling:RegisterScalableTarget": ("no resource-level permission", None),
+    "application-autoscaling:DeregisterScalableTarget": ("no resource-level permission", None),
+    "application-autoscaling:DescribeScalableTargets": ("describe takes no resource", None),
+    "application-autoscaling:PutScalingPolicy": ("no resource-level permission", None),
+    "application-autoscaling:DeleteScalingPolicy": ("no resource-level permission", None),
+    "application-autoscaling:DescribeScalingPolicies": ("describe takes no resource", None),
 }
 ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9]+$")
 PRINCIPAL_ROOT = {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}}

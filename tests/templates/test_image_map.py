@@ -146,3 +146,11 @@ def test_check_mode_detects_a_stale_sklearn_map(tmp_path):
     assert gen.main(args) == 1
     assert gen.main(["--build-template", str(stale)]) == 0
     assert gen.main(args) == 0 and stale.read_text(encoding="utf-8") == text
+
+
+def test_the_local_scikit_learn_pin_is_the_images_version():
+    # The step scripts are tested locally with the library the image serves them with.
+    pins = (ROOT / "requirements" / "dev.txt").read_text().splitlines()
+    (pin,) = [line for line in pins if line.startswith("scikit-learn==")]
+    major_minor = ".".join(pin.split("==")[1].split(".")[:2])
+    assert gen.SKLEARN_VERSION.split("-")[0] == major_minor

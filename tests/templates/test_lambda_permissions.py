@@ -44,6 +44,27 @@ CODE = {
             ROOT / "custom_resources",
         )
     ),
+    "stage_stacks": LambdaCode(
+        (ROOT / "custom_resources" / "stage_stacks", ROOT / "custom_resources")
+    ),
+    "resolve_version": LambdaCode(
+        (
+            ROOT / "delivery_functions" / "resolve_version",
+            ROOT / "delivery_functions",
+            ROOT / "custom_resources" / "approved_model_package",
+            ROOT / "custom_resources",
+        )
+    ),
+    "staging_test": LambdaCode(
+        (
+            ROOT / "delivery_functions" / "staging_test",
+            ROOT / "delivery_functions",
+            ROOT / "custom_resources",
+        )
+    ),
+    "start_pipeline": LambdaCode(
+        (ROOT / "delivery_functions" / "start_pipeline", ROOT / "custom_resources")
+    ),
 }
 
 # Client methods whose IAM action is not `<prefix>:<ApiName>` (Service Authorization
@@ -60,8 +81,16 @@ METHOD_ACTIONS = {
     ("s3", "upload_fileobj"): {"s3:PutObject"},
     ("s3", "download_file"): {"s3:GetObject"},
     ("s3", "download_fileobj"): {"s3:GetObject"},
+    # DeleteStack with RoleARN: the caller passes the stack's service role (CloudFormation
+    # guide, service role); only the stage-stacks teardown calls it.
+    ("cloudformation", "delete_stack"): {"cloudformation:DeleteStack", "iam:PassRole"},
 }
-IAM_PREFIX = {"stepfunctions": "states", "elbv2": "elasticloadbalancing"}
+IAM_PREFIX = {
+    "stepfunctions": "states",
+    "elbv2": "elasticloadbalancing",
+    # InvokeEndpoint is a SageMaker action (service authorization reference).
+    "sagemaker-runtime": "sagemaker",
+}
 
 # Granted for what the platform does on the function's behalf, not for its calls:
 # Lambda writes the function's logs; S3 asks KMS when objects use SSE-KMS.

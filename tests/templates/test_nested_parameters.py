@@ -10,7 +10,12 @@ from typing import Any
 import pytest
 
 NESTING = {
-    "pipeline.yml": {"Foundation": "foundation.yml", "Stage": "stage.yml", "Build": "build.yml"},
+    "pipeline.yml": {
+        "Foundation": "foundation.yml",
+        "Stage": "stage.yml",
+        "Delivery": "delivery.yml",
+        "Build": "build.yml",
+    },
     "stage.yml": {
         "Endpoint": "endpoint.yml",
         "Monitoring": "monitoring.yml",

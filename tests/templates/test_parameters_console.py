@@ -80,10 +80,20 @@ def test_defaults_satisfy_the_rules(root_template, rule_failures):
     assert rule_failures(root_template, defaults(root_template)) == []
 
 
-def test_pipeline_mode_is_refused_with_a_pointer_to_direct(root_template, rule_failures):
-    values = {**defaults(root_template), "DeliveryMode": "pipeline"}
+def test_pipeline_mode_is_the_default_and_accepted(root_template, rule_failures):
+    assert root_template["Parameters"]["DeliveryMode"]["Default"] == "pipeline"
+    values = {**defaults(root_template), "AWS::Region": "eu-west-1"}
+    assert rule_failures(root_template, values) == []
+    values["TemplatesBucketRegion"] = "eu-west-1"
+    assert rule_failures(root_template, values) == []
+
+
+def test_pipeline_mode_refuses_a_source_bucket_in_another_region(root_template, rule_failures):
+    values = {**defaults(root_template), "AWS::Region": "eu-west-1"}
+    values["TemplatesBucketRegion"] = "us-east-1"
     (failure,) = rule_failures(root_template, values)
-    assert "later release" in failure and "direct" in failure
+    assert "S3 source" in failure and "TemplatesBucketRegion" in failure
+    assert rule_failures(root_template, {**values, "DeliveryMode": "direct"}) == []
 
 
 def test_model_monitor_cannot_run_every_15_minutes(root_template, rule_failures):

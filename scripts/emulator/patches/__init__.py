@@ -5,6 +5,7 @@ from __future__ import annotations
 from scripts.emulator.patches import (
     apigateway_resources,
     blue_green_rollback,
+    codepipeline_service,
     crhelper_http,
     custom_resources,
     delete_order,
@@ -51,6 +52,7 @@ def apply_all() -> None:
         sagemaker_names,
         kms_key_policy,
         yaml_templates,
+        codepipeline_service,
         placeholders,
         apigateway_resources,
         join_novalue,

@@ -38,9 +38,13 @@ def apply() -> None:
         self: ResourceMap, other_template: dict[str, Any], parameters: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         diff = original(self, other_template, parameters)
-        existing = set(self._resource_json_map) - set(diff["Add"])
+        # Only resources that exist can be modified: one its Condition left out (an
+        # optional nested stack) has nothing to update, and moto would fail on it.
+        created = {name for name, made in self._parsed_resources.items() if made is not None}
+        existing = created - set(diff["Add"])
+        modified = [name for name in diff["Modify"] if name in existing]
         diff["Modify"] = with_dependents(
-            diff["Modify"], other_template["Resources"], existing & set(other_template["Resources"])
+            modified, other_template["Resources"], existing & set(other_template["Resources"])
         )
         return diff
 

@@ -31,6 +31,7 @@ for folder in (
     SOURCES,
     SOURCES / "approved_model_package",
     SOURCES / "drift_baseline",
+    SOURCES / "stage_stacks",
     SOURCES / "deployment_check",
 ):
     if str(folder) not in sys.path:

@@ -18,7 +18,9 @@ print(handler.__file__)
 """
 
 
-@pytest.mark.parametrize("name", ["approved_model_package", "drift_baseline", "deployment_check"])
+@pytest.mark.parametrize(
+    "name", ["approved_model_package", "drift_baseline", "deployment_check", "stage_stacks"]
+)
 def test_handler_imports_from_zip_layout(tmp_path: Path, name: str):
     root = tmp_path / name
     shutil.copytree(SOURCES / name, root, ignore=shutil.ignore_patterns("__pycache__"))

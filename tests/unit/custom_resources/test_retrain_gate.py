@@ -260,6 +260,39 @@ def test_sagemaker_faults_are_aws_faults_naming_the_call(config, operation, code
         gate.decide(event("schedule"), config, fake, NOW)
 
 
+def test_a_throttled_registry_lookup_is_an_aws_fault(config):
+    fake = FakeSageMaker()
+
+    def throttled(**_):
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}},
+                          "ListModelPackages")  # fmt: skip
+
+    fake.list_model_packages = throttled
+    with pytest.raises(gate.AwsFault, match="sagemaker:ListModelPackages"):
+        gate.decide(event("schedule"), config, fake, NOW)
+    assert not fake.starts
+
+
+def test_a_missing_group_is_reported_not_retried(config):
+    fake = FakeSageMaker()
+
+    def missing(**_):
+        raise ClientError({"Error": {"Code": "ResourceNotFound", "Message": "no group"}},
+                          "ListModelPackages")  # fmt: skip
+
+    fake.list_model_packages = missing
+    with pytest.raises(gate.GateError, match=f"group {GROUP} does not exist") as caught:
+        gate.decide(event("schedule"), config, fake, NOW)
+    assert not isinstance(caught.value, gate.AwsFault)
+
+
+def test_a_latest_package_without_a_baseline_is_named(config):
+    fake = FakeSageMaker()
+    fake.describe_model_package = lambda **_: {"ModelPackageVersion": 3}
+    with pytest.raises(gate.GateError, match=r"version 3 of .* has no data-quality baseline"):
+        gate.decide(event("alarm"), config, fake, NOW)
+
+
 # ------------------------------------------------------------------- the handler
 
 
@@ -300,3 +333,25 @@ def test_handler_publishes_then_raises_an_aws_fault_so_lambda_retries(handler):
     with pytest.raises(gate.AwsFault):
         module.handler(event("schedule"), None)
     assert "ThrottlingException" in clients["sns"].messages[0]["reason"]
+
+
+def test_handler_imports_from_its_zip_layout(tmp_path):
+    # The zip: retrain_gate's files, common/ and package_lookup.py at the root
+    # (scripts/package.py SHARED_MODULES), nothing else of this repository.
+    import shutil
+    import subprocess
+
+    root = tmp_path / "zip"
+    shutil.copytree(SOURCES / "retrain_gate", root, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        SOURCES / "common", root / "common", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    shutil.copy(SOURCES / "approved_model_package" / "package_lookup.py", root)
+    probe = "import sys; sys.path[:0] = [sys.argv[1]]; import handler; print(handler.__file__)"
+    environment = {"AWS_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(root)], cwd=tmp_path, capture_output=True,
+        text=True, check=False, timeout=60, env=environment,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(root / "handler.py")

@@ -35,6 +35,10 @@ def test_zips_are_byte_for_byte_reproducible(two_builds):
         "drift_baseline.zip",
         "drift_monitor.zip",
         "retrain_gate.zip",
+        "stage_stacks.zip",
+        "resolve_version.zip",
+        "staging_test.zip",
+        "start_pipeline.zip",
     }
     assert first == second
 
@@ -66,6 +70,23 @@ def test_custom_resource_zip_has_its_handler_and_crhelper(two_builds, name):
     assert "crhelper/resource_helper.py" in entries
     assert not [e for e in entries if e.endswith(".pyc") or "__pycache__" in e]
     assert entries == sorted(entries)
+
+
+def test_delivery_zips_carry_the_shared_lookup_and_job_code(two_builds):
+    out, _, _ = two_builds
+    resolve = names(built_zip(out, "resolve_version"))
+    assert {"handler.py", "resolve.py", "pipeline_job.py", "package_lookup.py"} <= set(resolve)
+    assert "common/errors.py" in resolve
+    assert "pipeline_job.py" in names(built_zip(out, "staging_test"))
+    assert "starter.py" in names(built_zip(out, "start_pipeline"))
+
+
+def test_release_archive_holds_the_packaged_templates(two_builds):
+    out, _, _ = two_builds
+    with zipfile.ZipFile(out / "release" / "driftgate-release.zip") as archive:
+        stage = archive.read("templates/delivery.yml").decode()
+    assert stage == (out / "templates" / "delivery.yml").read_text()
+    assert "functions/resolve_version-" in stage
 
 
 def test_monitor_zip_has_the_package_and_numpy_for_the_lambda_runtime(two_builds):

@@ -76,6 +76,8 @@ def test_uploads_privately_to_one_bucket_per_region(
         (deny,) = policy["Statement"]
         assert deny["Effect"] == "Deny"
         assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        # The release archive is the delivery pipeline's S3 source: versioning required.
+        assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
         for key in keys:
             grants = s3.get_object_acl(Bucket=bucket, Key=key)["Grants"]
             assert all("URI" not in g["Grantee"] for g in grants), f"{key} has a group grant"

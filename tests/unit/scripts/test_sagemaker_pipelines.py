@@ -219,3 +219,30 @@ def test_a_job_feature_outside_the_emulation_is_refused_by_name(world):
     }
     with pytest.raises(local_jobs.UnsupportedJobFeature, match="InstanceCount 1"):
         local_jobs.run_processing_job(request, world[0], world[3])
+
+
+def test_the_registered_model_archive_serves_capture_rows_with_its_own_code(first, world, tmp_path):
+    # What the serving container does: unpack model.tar.gz to /opt/ml/model, import
+    # SAGEMAKER_SUBMIT_DIRECTORY/SAGEMAKER_PROGRAM (code/inference.py inside the archive).
+    import importlib.util
+    import io
+    import tarfile
+
+    from scripts import capture_generator
+
+    container = first[1]["InferenceSpecification"]["Containers"][0]
+    assert container["Environment"]["SAGEMAKER_SUBMIT_DIRECTORY"] == "/opt/ml/model/code"
+    bucket, _, key = container["ModelDataUrl"][len("s3://") :].partition("/")
+    archive = world[0].get_object(Bucket=bucket, Key=key)["Body"].read()
+    with tarfile.open(fileobj=io.BytesIO(archive)) as opened:
+        opened.extractall(tmp_path, filter="data")
+    program = tmp_path / "code" / container["Environment"]["SAGEMAKER_PROGRAM"]
+    spec = importlib.util.spec_from_file_location("served_inference", program)
+    served = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(served)
+    model = served.model_fn(str(tmp_path))
+    rows = "\n".join(capture_generator.csv_rows(capture_generator.reference_frame(3, seed=4)))
+    body, content_type = served.output_fn(
+        served.predict_fn(served.input_fn(rows.encode(), "text/csv"), model), "text/csv"
+    )
+    assert content_type == "text/csv" and len(body.split()) == 3

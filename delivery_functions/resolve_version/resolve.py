@@ -1,0 +1,53 @@
+"""Turn the pipeline's ModelPackage variable into one approved package version.
+
+`latest` means the newest approved version now; a number pins that version; a package
+ARN (what the approval trigger passes) pins the version it names, which must belong to
+this pipeline's group. Every check of the registry is package_lookup's, the same code
+the ApprovedModelPackage custom resource runs: a pending or rejected package, an empty
+group, a package without a data-quality baseline or outside the artifacts bucket fail
+the action with that module's message.
+"""
+
+import re
+from typing import Any
+
+import package_lookup
+from pipeline_job import ActionError, Job, required_parameter
+
+LATEST = "latest"
+
+
+def requested_version(requested: str, group_name: str) -> int | None:
+    """None for latest, else the version `requested` names (a number or an ARN)."""
+    if requested.lower() == LATEST:
+        return None
+    if re.fullmatch(r"[1-9][0-9]{0,8}", requested):
+        return int(requested)
+    if requested.startswith("arn:"):
+        arn_group, version = package_lookup.parse_package_arn(requested)
+        if arn_group.lower() != group_name.lower():
+            raise ActionError(
+                f"package {requested} belongs to group {arn_group}; this pipeline delivers "
+                f"{group_name}"
+            )
+        return version
+    raise ActionError(
+        f"ModelPackage is {requested!r}; expected latest, a version number or a package ARN"
+    )
+
+
+def resolve_job(
+    job: Job, location: package_lookup.FunctionLocation, client: Any = None
+) -> dict[str, str]:
+    parameters = job.user_parameters
+    group_name = required_parameter(parameters, "ModelPackageGroupName")
+    bucket = required_parameter(parameters, "ArtifactsBucketName")
+    requested = required_parameter(parameters, "ModelPackage")
+    request = package_lookup.PackageRequest(
+        group_name=group_name,
+        version=requested_version(requested, group_name),
+        artifacts_bucket=bucket,
+    )
+    client = client or package_lookup.sagemaker_client(location.region)
+    package = package_lookup.resolve(client, request, location)
+    return package.as_data()
