@@ -22,7 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import report, workload
+from benchmarks import report, sharded, workload
+from benchmarks.child import FLOORS, ONE_THREAD_ENV
 from benchmarks.plan import Plan, WindowPlan
 from scripts import capture_generator as gen
 
@@ -46,19 +47,59 @@ def _baseline(reference: Path, out: Path) -> float:
 
 
 def _run_child(
-    python: str, tool: str, plan_path: Path, result_path: Path, path: list[Path]
+    python: str,
+    tool: str,
+    plan_path: Path,
+    result_path: Path,
+    path: list[Path],
+    one_thread: bool = False,
 ) -> dict[str, Any]:
     pythonpath = os.pathsep.join(str(p) for p in [*path, ROOT])
     env = {**os.environ, "PYTHONPATH": pythonpath, "PYTHONHASHSEED": "0"}
+    flags = []
+    if one_thread:
+        env.update(ONE_THREAD_ENV)
+        flags = ["--one-thread"]
     # Run from the plan's folder: ``-m`` puts the working directory first on sys.path,
     # and the repository root there would shadow an exported monitor.
     subprocess.run(
-        [python, "-m", "benchmarks.child", tool, str(plan_path), str(result_path)],
+        [python, "-m", "benchmarks.child", tool, str(plan_path), str(result_path), *flags],
         cwd=plan_path.parent,
         env=env,
         check=True,
     )
     return json.loads(result_path.read_text())
+
+
+def _import_seconds(runs: int = 3) -> float:
+    """Median time to import the Lambda entry in a fresh interpreter (a cold start's
+    import phase, on this machine)."""
+    code = (
+        "import time; t = time.perf_counter(); import drift_monitor.lambda_handler; "
+        "print(time.perf_counter() - t)"
+    )
+    times = []
+    for _ in range(runs):
+        done = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        times.append(float(done.stdout.strip()))
+    return sorted(times)[len(times) // 2]
+
+
+def _lambda_package() -> dict[str, Any]:
+    """The monitor zip's unzipped size (its files as packaged) and the import time."""
+    from scripts import package
+
+    facts: dict[str, Any] = {"import_s": _import_seconds(), "import_runs": 3}
+    try:
+        site = package.install_for_lambda(package.monitor_requirements(), ROOT / "build" / "cache")
+    except subprocess.CalledProcessError as exc:  # no package index reachable
+        return {**facts, "unzipped_mb": float("nan"), "platform": f"not built: {exc}"}
+    entries = package.monitor_entries(site)
+    facts["unzipped_mb"] = sum(p.stat().st_size for p, _ in entries) / 1e6
+    facts["platform"] = f"python{package.LAMBDA_PYTHON} {'/'.join(package.LAMBDA_PLATFORMS)}"
+    return facts
 
 
 def _machine(evidently_python: str) -> str:
@@ -109,6 +150,32 @@ def _export_monitor(revision: str, into: Path) -> str:
     return commit
 
 
+def _variant_size(sizes: list[int]) -> int:
+    """The size whose control window is re-shaped into the other payloads."""
+    return 100_000 if 100_000 in sizes else min(sizes)
+
+
+def _payload_variants(
+    windows: list[WindowPlan], plan: Plan, data_dir: Path, run_dir: Path, path: list[Path]
+) -> list[dict[str, Any]]:
+    """driftgate on the same rows in every payload shape (one child, one thread)."""
+    control = next(w for w in windows if w.kind == "none")
+    shaped = [
+        workload.payload_variant(control, payload, plan.numeric, data_dir)
+        for payload in workload.PAYLOAD_VARIANTS
+    ]
+    variant_plan = Plan(**{**plan.__dict__, "windows": shaped})
+    plan_path = variant_plan.dump(run_dir / "plan-variants.json")
+    print(f"[bench] payload variants of {control.id}: driftgate (1 thread)", flush=True)
+    result = _run_child(
+        sys.executable, "driftgate", plan_path, run_dir / "variants.json", path, one_thread=True
+    )
+    return [
+        {"payload": payload, "rows": w["rows"], "wall_s": w["wall_s"], "error": w["error"]}
+        for payload, w in zip(workload.PAYLOAD_VARIANTS, result["windows"], strict=True)
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default=DEFAULT_SIZES, help="comma-separated row counts")
@@ -140,7 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     numeric = [f.is_numeric for f in gen.FEATURES]
     runs: dict[tuple[str, int], dict[str, Any]] = {}
     generation: dict[int, float] = {}
-    pythons = {"driftgate": sys.executable, "floor": sys.executable}
+    variants: list[dict[str, Any]] = []
+    pythons = {tool: sys.executable for tool in ("driftgate", *FLOORS)}
     pythons["evidently"] = os.path.abspath(args.evidently_python)  # keep the venv symlink
     order = list(report.TOOLS)
     for index, size in enumerate(sizes):
@@ -161,18 +229,32 @@ def main(argv: list[str] | None = None) -> int:
             windows,
         )
         plan_path = plan.dump(run_dir / f"plan-{size}.json")
-        # Rotate the order per size so no tool always runs first or last.
-        rotated = order[index % 3 :] + order[: index % 3]
-        for tool in rotated:
-            print(f"[bench] {size:,} rows x {len(windows)} windows: {tool}", flush=True)
-            runs[(tool, size)] = _run_child(
-                pythons[tool],
-                tool,
-                plan_path,
-                run_dir / f"{tool}-{size}.json",
-                monitor_path if tool == "driftgate" else [],
-            )
+        # Rotate the order per size so no tool always runs first or last; each tool
+        # runs as is and pinned to one CPU.
+        rotated = order[index % len(order) :] + order[: index % len(order)]
+        for one_thread in (False, True):
+            for tool in rotated:
+                label = tool + (report.ONE_THREAD if one_thread else "")
+                print(f"[bench] {size:,} rows x {len(windows)} windows: {label}", flush=True)
+                runs[(label, size)] = _run_child(
+                    pythons[tool],
+                    tool,
+                    plan_path,
+                    run_dir / f"{tool}-{size}{'-1t' if one_thread else ''}.json",
+                    monitor_path if tool == "driftgate" else [],
+                    one_thread,
+                )
+        if size == _variant_size(sizes):
+            variants = _payload_variants(windows, plan, data_dir, run_dir, monitor_path)
 
+    largest = sizes[-1]
+    control = next(w for w in windows if w.kind == "none")  # of the last size run
+    one_thread = report.ONE_THREAD
+    rate = next(
+        (r["rows_per_s"] for r in report.performance_rows(runs)
+         if r["tool"] == "driftgate" + one_thread and r["size"] == largest),
+        float("nan"),
+    )  # fmt: skip
     facts: dict[str, dict[str, Any]] = {}
     for (tool, _), run in runs.items():
         facts.setdefault(tool, {}).update(run["facts"])
@@ -200,6 +282,11 @@ def main(argv: list[str] | None = None) -> int:
         "detection": detection,
         "targets": report.target_rows(performance, detection),
         "facts": facts,
+        "payload_variants": variants,
+        "lambda_package": _lambda_package(),
+        "sharded_model": sharded.model(
+            rate, largest, sharded.measure_merge(plan, control, run_dir / "merge")
+        ),
         "windows": {f"{t}/{s}": r["windows"] for (t, s), r in runs.items()},
     }
     (results / "latest.json").write_text(json.dumps(result, indent=1, default=str))

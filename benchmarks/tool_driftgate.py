@@ -6,8 +6,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.child import WindowFn
 from benchmarks.plan import Plan, WindowPlan
+from benchmarks.window_fn import WindowFn
 
 
 def setup(plan: Plan) -> tuple[WindowFn, dict[str, Any]]:

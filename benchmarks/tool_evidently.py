@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.capture_io import capture_files, input_rows
-from benchmarks.child import WindowFn
 from benchmarks.plan import Plan, WindowPlan
+from benchmarks.window_fn import WindowFn
 
 
 def _drifted_columns(metrics: list[dict[str, Any]]) -> tuple[list[str], list[str]]:

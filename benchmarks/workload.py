@@ -3,10 +3,12 @@ capture files and baseline they need (generated once, reused while the recipe ma
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from benchmarks.plan import WindowPlan
 from scripts import capture_generator as gen
@@ -77,3 +79,49 @@ def warm(paths: list[Path]) -> int:
     for path in paths:
         total += len(path.read_bytes())
     return total
+
+
+PAYLOAD_VARIANTS = ("csv", "quoted_csv", "empty_numeric", "json")
+
+
+def _variant_record(record: dict[str, Any], payload: str, numeric: list[bool]) -> dict[str, Any]:
+    inp = record["captureData"]["endpointInput"]
+    fields = inp["data"].split(",")
+    if payload == "quoted_csv":  # text fields quoted, as a CSV writer may do
+        inp["data"] = ",".join(
+            f if num else f'"{f}"' for f, num in zip(fields, numeric, strict=False)
+        )
+    elif payload == "empty_numeric":  # the first feature's field left empty
+        inp["data"] = ",".join(["", *fields[1:]])
+    elif payload == "json":  # one row as a JSON array of numbers and strings
+        values = [
+            float(f) if num and f else (f or None) for f, num in zip(fields, numeric, strict=False)
+        ]
+        inp.update(observedContentType="application/json", encoding="JSON", data=json.dumps(values))
+    return record
+
+
+def payload_variant(
+    window: WindowPlan, payload: str, numeric: list[bool], data_dir: Path
+) -> WindowPlan:
+    """A copy of ``window``'s capture with every input in another payload shape (the
+    paths off the monitor's fast path); ``csv`` is the window itself."""
+    if payload == "csv":
+        return window
+    root = data_dir / f"{window.id}-{payload}"
+    marker = root / "variant.json"
+    if not marker.exists():
+        source = Path(window.capture_root)
+        for path in sorted(source.rglob("*.jsonl")):
+            target = root / path.relative_to(source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            out = []
+            for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+                record = json.loads(line)
+                # Empty fields in every fifth record only: one feature 20 % missing.
+                if payload != "empty_numeric" or i % 5 == 0:
+                    record = _variant_record(record, payload, numeric)
+                out.append(json.dumps(record, separators=(",", ":")))
+            target.write_text("\n".join(out) + "\n", encoding="utf-8")
+        marker.write_text(json.dumps({"payload": payload, "of": window.id}))
+    return dataclasses.replace(window, id=f"{window.id}-{payload}", capture_root=str(root))

@@ -137,12 +137,13 @@ class CategoricalAccumulator:
     overflowed: bool = False
 
     def update(self, column: list[object]) -> None:
-        self._add_counts(*string_column(column))
+        self.add_counts(*string_column(column))
 
     def update_array(self, column: np.ndarray) -> None:
-        self._add_counts(*string_array(column))
+        self.add_counts(*string_array(column))
 
-    def _add_counts(self, values: np.ndarray, counts: np.ndarray, missing: int) -> None:
+    def add_counts(self, values: np.ndarray, counts: np.ndarray, missing: int) -> None:
+        """Add a batch already counted: distinct present values, their counts, missing."""
         self.missing += missing
         self.present += int(counts.sum())
         for value, count in zip(values.tolist(), counts.tolist(), strict=True):

@@ -18,6 +18,7 @@ import binascii
 import csv
 import json
 from collections.abc import Iterable
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,9 @@ CHUNK_ROWS = 20_000  # rows per vectorised batch: bounds memory whatever the fil
 
 CSV, JSON, JSONL = "csv", "json", "jsonl"
 _decode = json.JSONDecoder().decode
+
+
+BLOCK_LINES = 2_000  # capture lines decoded per msgspec call
 
 
 def payload_format(content_type: str | None, encoding: str | None) -> str | None:
@@ -115,16 +119,115 @@ class CaptureParser:
         self.kinds = profile.column_kinds
         self.csv_lines: list[str] = []
         self.value_rows: list[list[Any]] = []
+        from drift_monitor import capture_fast  # msgspec: only where capture is parsed
+
+        self.fast = capture_fast
 
     # -- one file ---------------------------------------------------------------
     def feed_file(self, lines: Iterable[bytes | str]) -> None:
+        """One file given line by line (the lines of :meth:`feed_chunks`'s pieces)."""
+        block: list[bytes] = []
         for line in lines:
-            self.feed_line(line)
-            if len(self.csv_lines) + len(self.value_rows) >= CHUNK_ROWS:
-                self.flush()
+            if isinstance(line, str):
+                self.feed_line(line)
+            elif line.strip():
+                block.append(line)
+                if len(block) >= BLOCK_LINES:
+                    self._feed_block(block)
+                    block = []
+            self._flush_when_full()
+        if block:
+            self._feed_block(block)
         # Flushing at file end keeps chunk boundaries a function of the file alone,
         # so the result does not depend on how files are grouped into shards.
         self.flush()
+
+    def feed_chunks(self, chunks: Iterable[bytes]) -> None:
+        """One file given in pieces of any size (``Storage.iter_chunks``): split into
+        lines in C, a line cut between two pieces joined again."""
+        carry = b""
+        for chunk in chunks:
+            lines = chunk.split(b"\n")
+            lines[0] = carry + lines[0]
+            carry = lines.pop()
+            self._feed_lines(lines)
+        if carry:
+            self._feed_lines([carry])
+        self.flush()
+
+    def _feed_lines(self, lines: list[bytes]) -> None:
+        # Empty lines dropped here; a whitespace-only one makes its block's count differ
+        # from msgspec's, and the block goes line by line (feed_line skips it).
+        lines = list(filter(None, lines))
+        for i in range(0, len(lines), BLOCK_LINES):
+            self._feed_block(lines[i : i + BLOCK_LINES])
+            self._flush_when_full()
+
+    def _flush_when_full(self) -> None:
+        if len(self.csv_lines) + len(self.value_rows) >= CHUNK_ROWS:
+            self.flush()
+
+    def _feed_block(self, block: list[bytes]) -> None:
+        """Non-blank capture lines: decoded in one msgspec call; records whose input is
+        one plain CSV row of the baseline's width are taken here (a microsecond per line
+        matters at a million lines), every other line goes through :meth:`feed_line`,
+        which does the full checks and counts what is wrong."""
+        buffer = b"\n".join(block)  # a line's own "\r\n" or "\n" is JSON whitespace
+        try:
+            if self.filtered:
+                timed = self.fast.decode_timed_lines(buffer)
+                start, end = self.start, self.end
+                inside = [start <= r.eventMetadata.inferenceTime[:19] < end for r in timed]
+                inputs = [r.captureData.endpointInput for r in timed]
+            else:
+                inputs = [r.captureData.endpointInput for r in self.fast.decode_lines(buffer)]
+                inside = [True] * len(inputs)
+        except self.fast.DecodeErrors:
+            inputs = []
+        if len(inputs) != len(block):  # a line failed, or held two values: check each
+            for line in block:
+                self.feed_line(line)
+            return
+        if all(inside) and self._take_all(inputs):
+            return
+        commas = self.commas
+        taken = self.csv_lines
+        records = 0
+        for line, inp, keep in zip(block, inputs, inside, strict=True):
+            if not keep:
+                continue  # outside the window: not counted, as on the full path
+            text = inp.data
+            if (
+                inp.encoding == "CSV"
+                and "csv" in inp.observedContentType
+                and text.count(",") == commas
+                and '"' not in text
+                and "\n" not in text
+                and "\r" not in text
+            ):
+                records += 1
+                taken.append(text)
+            else:
+                self.feed_line(line)
+        self.profile.records += records
+
+    def _take_all(self, inputs: list[Any]) -> bool:
+        """The common block, checked as a whole: every record in the window, every input
+        one plain CSV row of the baseline's width. True when taken."""
+        if {i.encoding for i in inputs} != {"CSV"}:
+            return False
+        if not all("csv" in kind for kind in {i.observedContentType for i in inputs}):
+            return False
+        texts = [i.data for i in inputs]
+        joined = "\n".join(texts)
+        if '"' in joined or "\r" in joined or joined.count("\n") != len(texts) - 1:
+            return False  # quotes, or a record with several rows: one by one
+        # Each row's own width (a total would let a short and a long row cancel out).
+        if list(map(str.count, texts, repeat(","))).count(self.commas) != len(texts):
+            return False
+        self.csv_lines.extend(texts)
+        self.profile.records += len(texts)
+        return True
 
     def feed_line(self, line: bytes | str) -> None:
         self.profile.current_line = line  # a malformed line becomes its kind's example
@@ -134,8 +237,6 @@ class CaptureParser:
             if line.strip():
                 self.profile.count_malformed("invalid_json")
             return
-        # Fast path (one capture line = a few microseconds matters at a million lines):
-        # a well-formed record whose input is plain CSV of the baseline's width.
         try:
             inp = record["captureData"]["endpointInput"]
             when = record["eventMetadata"]["inferenceTime"][:19] if self.filtered else ""
@@ -264,7 +365,7 @@ class CaptureParser:
             lines, self.csv_lines = self.csv_lines, []
             parsed = parse_csv_block(lines, *self.kinds)
             if parsed is not None:
-                self.profile.update_parsed(*parsed)
+                self.profile.update_block(len(lines), *parsed)
             else:
                 tokens = ",".join(lines).split(",")
                 self.profile.update_columns([tokens[j :: self.width] for j in range(self.width)])

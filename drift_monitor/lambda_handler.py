@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 
-from drift_monitor.monitor import Publisher
+from drift_monitor.monitor import MonitorResult, Publisher
 from drift_monitor.scheduled import ScheduledConfig, run_scheduled, scheduled_window
 from drift_monitor.storage import RETRY_CONFIG, Storage
 
@@ -26,6 +26,9 @@ def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
         namespace=config.namespace,
         event_bus=config.event_bus,
     )
+    sagemaker = boto3.client("sagemaker", config=RETRY_CONFIG) if config.processing else None
+    # The time this invocation has: the routing decision's budget.
+    timeout_s = context.get_remaining_time_in_millis() / 1000 if context else 900.0
     # A re-run of a past window (window_end) leaves the dashboard's latest report alone.
     rerun = bool((event or {}).get("window_end"))
     result = run_scheduled(
@@ -34,8 +37,11 @@ def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
         Storage(boto3.client("s3", config=RETRY_CONFIG)),
         publisher,
         update_latest=not rerun,
+        sagemaker=sagemaker,
+        timeout_s=timeout_s,
     )
-    for warning in result.summary["warnings"]:
-        logger.warning("driftgate warning: %s", warning)
+    if isinstance(result, MonitorResult):
+        for warning in result.summary["warnings"]:
+            logger.warning("driftgate warning: %s", warning)
     logger.info("driftgate run %s", result.summary)
     return result.summary

@@ -78,11 +78,18 @@ def load_baseline_files(statistics_uri: str, constraints_uri: str, storage: Stor
 
 def capture_files(capture_uri: str, window: Window | None, storage: Storage) -> list[str]:
     """Files of the window's hour folders, or every file under ``capture_uri``."""
+    return [uri for uri, _ in capture_sizes(capture_uri, window, storage)]
+
+
+def capture_sizes(
+    capture_uri: str, window: Window | None, storage: Storage
+) -> list[tuple[str, int]]:
+    """(URI, bytes) of the files :func:`capture_files` lists."""
     if window is None:
-        return storage.list_files(capture_uri)
-    files: list[str] = []
+        return storage.list_sizes(capture_uri)
+    files: list[tuple[str, int]] = []
     for prefix in hour_prefixes(window):
-        files.extend(storage.list_files(join(capture_uri, prefix)))
+        files.extend(storage.list_sizes(join(capture_uri, prefix)))
     return files
 
 
@@ -98,7 +105,7 @@ def profile_window(
     end = window.end_iso[:19] if window else None
     parser = CaptureParser(profile, start, end)
     for done, uri in enumerate(files, start=1):
-        parser.feed_file(storage.iter_lines(uri))
+        parser.feed_chunks(storage.iter_chunks(uri))
         if progress:
             progress(done, len(files), profile.rows)
     return profile
@@ -294,6 +301,19 @@ def publish_run(
                 "report_uri": report_uri,
             },
         )
+
+
+def publish_run_error(publisher: Publisher, endpoint: str, schedule: str, window: Window) -> None:
+    """``driftgate_run_errors`` = 1 for the window (a failed Lambda run or Processing job)."""
+    counts = RunCounts(records=0, malformed=0, violations=0, insufficient=False, errors=1)
+    put_metrics(
+        publisher.cloudwatch,
+        publisher.namespace,
+        endpoint,
+        schedule,
+        window.end,
+        [m for m in run_metrics(counts) if m["MetricName"] == "driftgate_run_errors"],
+    )
 
 
 def build_baseline(

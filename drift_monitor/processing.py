@@ -4,7 +4,9 @@ Environment: ``dataset_source`` (local capture folder, ``<endpoint>/<variant>/yy
 below it), ``output_path``, ``baseline_statistics``, ``baseline_constraints``,
 ``start_time``/``end_time``, ``publish_cloudwatch_metrics`` (``Enabled``/``Disabled``),
 ``sagemaker_endpoint_name``, ``sagemaker_monitoring_schedule_name``; plus driftgate's
-``DRIFTGATE_METRICS_NAMESPACE``, ``DRIFTGATE_EVENT_BUS_NAME``, ``DRIFTGATE_MIN_RECORDS``.
+``DRIFTGATE_METRICS_NAMESPACE``, ``DRIFTGATE_EVENT_BUS_NAME``, ``DRIFTGATE_MIN_RECORDS``
+and ``DRIFTGATE_RESOURCE_CONFIG`` (where ``resourceconfig.json`` is, default
+``/opt/ml/config/resourceconfig.json``: the instance's ``current_host`` names its state).
 
 ``driftgate_mode``: ``full`` (default) analyses everything under ``dataset_source``;
 ``shard`` writes this instance's mergeable state to ``output_path/state-<host>.json``
@@ -22,8 +24,6 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-import boto3
-
 from drift_monitor.monitor import (
     MonitorResult,
     Publisher,
@@ -40,8 +40,9 @@ RESOURCE_CONFIG = "/opt/ml/config/resourceconfig.json"
 
 
 def _host() -> str:
+    path = os.environ.get("DRIFTGATE_RESOURCE_CONFIG", RESOURCE_CONFIG)
     try:
-        return str(json.loads(Path(RESOURCE_CONFIG).read_text())["current_host"])
+        return str(json.loads(Path(path).read_text())["current_host"])
     except (OSError, ValueError, KeyError):
         return os.environ.get("DRIFTGATE_SHARD_NAME", "algo-1")
 
@@ -106,6 +107,8 @@ def main() -> int:
     env = os.environ
     publisher = None
     if env.get("publish_cloudwatch_metrics", "Disabled").lower() == "enabled":
+        import boto3  # only when publishing: a network-isolated shard needs no AWS SDK
+
         publisher = Publisher(
             cloudwatch=boto3.client("cloudwatch", config=RETRY_CONFIG),
             events=boto3.client("events", config=RETRY_CONFIG),

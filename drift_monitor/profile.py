@@ -87,6 +87,16 @@ class WindowProfile:
         for k, j in enumerate(strings):
             self.features[j].update_array(text[:, k])  # type: ignore[arg-type]
 
+    def update_block(self, rows: int, values: np.ndarray, categories: list[Any]) -> None:
+        """Add ``rows`` rows parsed in bulk: numeric features' floats (a matrix in feature
+        order) and, per categorical feature, its distinct values, counts and missing count."""
+        numeric, strings = self.column_kinds
+        self.rows += rows
+        for k, j in enumerate(numeric):
+            self.features[j].update_array(values[:, k])  # type: ignore[arg-type]
+        for k, j in enumerate(strings):
+            self.features[j].add_counts(*categories[k])  # type: ignore[union-attr]
+
     @property
     def malformed_total(self) -> int:
         return sum(self.malformed.values())

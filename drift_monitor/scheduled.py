@@ -5,13 +5,35 @@ output location ``<DRIFTGATE_OUTPUT_S3_URI>/<schedule>/yyyy/mm/dd/hh/``."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from drift_monitor.monitor import MonitorResult, Publisher, run_monitor
-from drift_monitor.publish import RunCounts, put_metrics, run_metrics
+from botocore.exceptions import ClientError
+
+from drift_monitor.monitor import (
+    MonitorResult,
+    Publisher,
+    capture_sizes,
+    publish_run_error,
+    run_monitor,
+)
+from drift_monitor.processing_launch import (
+    MAX_ATTEMPTS,
+    MERGE_CAPTURE_KEY,
+    MERGE_LATEST_KEY,
+    MERGE_PACKAGE_ARN_KEY,
+    MERGE_PACKAGE_VERSION_KEY,
+    MERGE_PERIOD_KEY,
+    ProcessingConfig,
+    job_name,
+    manifest,
+    processing_request,
+    read_claim,
+    write_claim,
+)
 from drift_monitor.report import ReportContext
+from drift_monitor.routing import DEFAULT_BYTES_PER_SECOND, LAMBDA, PROCESSING, Route, plan_route
 from drift_monitor.storage import Storage, join
 from drift_monitor.window import Window, output_folder, parse_time, previous_window, window_ending
 
@@ -43,6 +65,8 @@ class ScheduledConfig:
     # Named in the report only: the stage knows them, the monitor does not.
     model_package_arn: str = ""
     model_package_version: str = ""
+    processing: ProcessingConfig | None = None  # None: every window runs in the Lambda
+    bytes_per_second: float = DEFAULT_BYTES_PER_SECOND
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ScheduledConfig:
@@ -65,7 +89,23 @@ class ScheduledConfig:
                 f"DRIFTGATE_PERIOD_MINUTES must be 15, 60 or 1440 (the every-15-minutes,"
                 f" hourly and daily schedules), got {period}"
             )
+        max_instances = integer("DRIFTGATE_PROCESSING_MAX_INSTANCES", 0)
+        processing = None
+        if max_instances > 0:
+            processing = ProcessingConfig(
+                role_arn=need("DRIFTGATE_PROCESSING_ROLE_ARN"),
+                image_uri=need("DRIFTGATE_PROCESSING_IMAGE_URI"),
+                instance_type=need("DRIFTGATE_PROCESSING_INSTANCE_TYPE"),
+                max_instances=max_instances,
+                code_uri=need("DRIFTGATE_PROCESSING_CODE_S3_URI"),
+                kms_key=env.get("DRIFTGATE_KMS_KEY_ARN", "").strip() or None,
+            )
+        rate = integer("DRIFTGATE_BYTES_PER_SECOND", DEFAULT_BYTES_PER_SECOND)
+        if rate <= 0:
+            raise ConfigError(f"DRIFTGATE_BYTES_PER_SECOND must be positive, got {rate}")
         return cls(
+            processing=processing,
+            bytes_per_second=rate,
             endpoint=need("DRIFTGATE_ENDPOINT_NAME"),
             variant=env.get("DRIFTGATE_VARIANT_NAME", "").strip() or "AllTraffic",
             schedule=need("DRIFTGATE_SCHEDULE_NAME"),
@@ -108,19 +148,51 @@ def scheduled_window(event: Mapping[str, Any] | None, now: datetime, period: int
     return previous_window(now, period)
 
 
+@dataclass
+class ProcessingStarted:
+    """The window went to a SageMaker Processing job (or one already had it)."""
+
+    job: str
+    route: Route | None
+    started: bool  # False: a job from an earlier run owns the window
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
 def run_scheduled(
     config: ScheduledConfig,
     window: Window,
     storage: Storage,
     publisher: Publisher,
     update_latest: bool = True,
-) -> MonitorResult:
-    """``update_latest``: copy the report and summary to ``<schedule>/latest/`` (not for
+    sagemaker: Any = None,
+    timeout_s: float = 900.0,
+) -> MonitorResult | ProcessingStarted:
+    """Analyse the window here, or start (at most once) the Processing job that will.
+
+    ``update_latest``: copy the report and summary to ``<schedule>/latest/`` (not for
     a re-run of a past window, which would replace the newest one with an older)."""
     output = join(config.output_uri, config.schedule, output_folder(window))
+    capture = join(config.capture_uri, config.endpoint, config.variant)
     try:
+        claim = read_claim(storage, output)
+        latest = join(config.output_uri, config.schedule, LATEST_FOLDER) if update_latest else None
+        if claim and claim.get("route") == PROCESSING and config.processing:
+            return _resume(config, window, storage, sagemaker, output, claim, latest)
+        if not claim or claim.get("route") != LAMBDA:
+            sized = capture_sizes(capture, window, storage)
+            route = plan_route(
+                sum(size for _, size in sized),
+                len(sized),
+                timeout_s,
+                config.processing.max_instances if config.processing else 0,
+                config.bytes_per_second,
+            )
+            if route.target == PROCESSING:
+                files = [uri for uri, _ in sized]
+                return _start(config, window, storage, sagemaker, output, route, files, 1, latest)
+            write_claim(storage, output, {"route": LAMBDA, **route.as_dict()}, config.kms_key)
         return run_monitor(
-            join(config.capture_uri, config.endpoint, config.variant),
+            capture,
             config.statistics_uri,
             config.constraints_uri,
             output,
@@ -136,19 +208,104 @@ def run_scheduled(
                 model_package_version=config.model_package_version,
                 period_minutes=config.period_minutes,
             ),
-            latest=join(config.output_uri, config.schedule, LATEST_FOLDER)
-            if update_latest
-            else None,
+            latest=latest,
         )
     except Exception:
         # The failed run is still visible on the dashboard and can be alarmed on.
-        counts = RunCounts(records=0, malformed=0, violations=0, insufficient=False, errors=1)
-        put_metrics(
-            publisher.cloudwatch,
-            config.namespace,
-            config.endpoint,
-            config.schedule,
-            window.end,
-            [m for m in run_metrics(counts) if m["MetricName"] == "driftgate_run_errors"],
-        )
+        publish_run_error(publisher, config.endpoint, config.schedule, window)
         raise
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _start(
+    config: ScheduledConfig,
+    window: Window,
+    storage: Storage,
+    sagemaker: Any,
+    output: str,
+    route: Route,
+    files: list[str],
+    attempt: int,
+    latest: str | None,
+) -> ProcessingStarted:
+    assert config.processing is not None  # routed to Processing only when configured
+    name = job_name(config.schedule, window, attempt)
+    request = processing_request(
+        config.processing,
+        name=name,
+        window=window,
+        route=route,
+        output=output,
+        statistics_uri=config.statistics_uri,
+        constraints_uri=config.constraints_uri,
+        endpoint=config.endpoint,
+        schedule=config.schedule,
+        min_records=config.min_records,
+        # What finish_run needs besides the states, for the same files as the Lambda path.
+        merge_env={
+            MERGE_CAPTURE_KEY: join(config.capture_uri, config.endpoint, config.variant),
+            MERGE_LATEST_KEY: latest or "",
+            MERGE_PERIOD_KEY: str(config.period_minutes),
+            MERGE_PACKAGE_ARN_KEY: config.model_package_arn,
+            MERGE_PACKAGE_VERSION_KEY: config.model_package_version,
+        },
+    )
+    work = join(output, "processing", name)
+    kms = config.kms_key
+    storage.write_bytes(join(work, "manifest.json"), manifest(files), "application/json", kms)
+    # The claim comes first: a run that sees it never starts a second analysis.
+    claim = {"route": PROCESSING, "job": name, "attempt": attempt, **route.as_dict()}
+    write_claim(storage, output, claim, config.kms_key)
+    started = True
+    try:
+        sagemaker.create_processing_job(**request)
+    except ClientError as exc:
+        if _error_code(exc) != "ResourceInUse":  # the same name: a concurrent run won
+            raise
+        started = False
+    return ProcessingStarted(name, route, started, {"status": "processing", **claim})
+
+
+def _resume(
+    config: ScheduledConfig,
+    window: Window,
+    storage: Storage,
+    sagemaker: Any,
+    output: str,
+    claim: dict[str, Any],
+    latest: str | None,
+) -> ProcessingStarted:
+    """A run for a window a job already claimed: nothing to do while that job runs or
+    after it completed; after it failed or stopped, the next attempt (a re-run)."""
+    name, attempt = str(claim["job"]), int(claim.get("attempt", 1))
+    try:
+        status = sagemaker.describe_processing_job(ProcessingJobName=name)["ProcessingJobStatus"]
+    except ClientError as exc:
+        if _error_code(exc) not in ("ResourceNotFound", "ValidationException"):
+            raise
+        status = "NotStarted"  # the claim was written, the job never created
+    if status in ("InProgress", "Completed", "Stopping"):
+        summary = {"status": "processing", "job_status": status, **claim}
+        return ProcessingStarted(name, None, False, summary)
+    next_attempt = attempt if status == "NotStarted" else attempt + 1
+    if next_attempt > MAX_ATTEMPTS:
+        raise RuntimeError(
+            f"window {window.start_iso}..{window.end_iso}: Processing job {name} {status}, "
+            f"and {MAX_ATTEMPTS} attempts are spent; re-run it with a new window_end event "
+            f"after deleting {join(output, 'driftgate_route.json')}"
+        )
+    sized = capture_sizes(
+        join(config.capture_uri, config.endpoint, config.variant), window, storage
+    )
+    route = Route(
+        PROCESSING,
+        float(claim.get("estimated_s", 0.0)),
+        max(1, min(int(claim.get("instances", 1)), len(sized) or 1)),
+        sum(size for _, size in sized),
+        len(sized),
+    )
+    files = [uri for uri, _ in sized]
+    return _start(config, window, storage, sagemaker, output, route, files, next_attempt, latest)

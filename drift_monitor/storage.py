@@ -11,10 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
-RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 8})
+try:
+    from botocore.config import Config
+except ImportError:  # a Processing container without the AWS SDK reads local paths only
+    RETRY_CONFIG: Any = None
+else:
+    RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 8})
 
 
 class StorageError(OSError):
@@ -22,6 +24,8 @@ class StorageError(OSError):
 
 
 def s3_client(region: str | None = None) -> Any:
+    import boto3
+
     return boto3.client("s3", region_name=region, config=RETRY_CONFIG)
 
 
@@ -64,40 +68,44 @@ class Storage:
         except OSError as exc:
             raise StorageError(f"cannot read {uri}: {exc.strerror or exc}") from exc
 
-    def iter_lines(self, uri: str) -> Iterator[bytes]:
-        """Lines of a file without holding the whole object (S3 is streamed)."""
+    def iter_chunks(self, uri: str, size: int = 1 << 22) -> Iterator[bytes]:
+        """The file in pieces of at most ``size`` bytes (S3 is streamed): a line may
+        span two pieces; the reader joins them."""
         if is_s3(uri):
             bucket, key = split_s3(uri)
-            body = self.s3.get_object(Bucket=bucket, Key=key)["Body"]
-            yield from body.iter_lines(chunk_size=1 << 20)
+            yield from self.s3.get_object(Bucket=bucket, Key=key)["Body"].iter_chunks(size)
             return
         try:
             with open(uri, "rb") as handle:
-                yield from handle
+                yield from iter(lambda: handle.read(size), b"")
         except OSError as exc:
             raise StorageError(f"cannot read {uri}: {exc.strerror or exc}") from exc
 
     def list_files(self, prefix: str) -> list[str]:
         """Every file under a directory or key prefix, sorted."""
+        return [uri for uri, _ in self.list_sizes(prefix)]
+
+    def list_sizes(self, prefix: str) -> list[tuple[str, int]]:
+        """(URI, size in bytes) of every file under a directory or key prefix, sorted."""
         if is_s3(prefix):
             bucket, key = split_s3(prefix)
             key = key.rstrip("/") + "/" if key else ""
-            uris: list[str] = []
+            found: list[tuple[str, int]] = []
             for page in self.s3.get_paginator("list_objects_v2").paginate(
                 Bucket=bucket, Prefix=key
             ):
-                uris.extend(
-                    f"s3://{bucket}/{o['Key']}"
+                found.extend(
+                    (f"s3://{bucket}/{o['Key']}", int(o["Size"]))
                     for o in page.get("Contents", [])
                     if not o["Key"].endswith("/")
                 )
-            return sorted(uris)
+            return sorted(found)
         root = Path(prefix)
         if root.is_file():
-            return [str(root)]
+            return [(str(root), root.stat().st_size)]
         if not root.exists():
             return []
-        return sorted(str(p) for p in root.rglob("*") if p.is_file())
+        return sorted((str(p), p.stat().st_size) for p in root.rglob("*") if p.is_file())
 
     def write_bytes(
         self, uri: str, data: bytes, content_type: str, kms_key: str | None = None

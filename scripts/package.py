@@ -8,6 +8,7 @@ a plain upload under a key prefix:
     functions/drift_baseline-<hash>.zip
     functions/deployment_check-<hash>.zip
     functions/drift_monitor-<hash>.zip
+    functions/drift_monitor_processing-<hash>.zip
     functions/retrain_gate-<hash>.zip
     sagemaker/code/...              the build pipeline's Processing code (+ drift_monitor)
     sagemaker/sourcedir.tar.gz      script-mode training code (train.py, inference.py)
@@ -29,6 +30,7 @@ import argparse
 import gzip
 import hashlib
 import io
+import json
 import shutil
 import subprocess
 import sys
@@ -46,6 +48,10 @@ from scripts import package_delivery, release  # noqa: E402
 LAMBDA_PYTHON = "3.13"
 # python3.13 Lambdas run on Amazon Linux 2023 (glibc 2.34): manylinux_2_28 wheels fit.
 LAMBDA_PLATFORMS = ("manylinux_2_28_x86_64", "manylinux2014_x86_64")
+# The Processing path's prebuilt image (templates/monitoring.yml, SageMaker scikit-learn
+# 1.4-2-py312): CPython 3.12 on x86_64 instances. Its bundle carries the monitor's
+# libraries built for that Python (tests/unit/scripts/test_package.py ties the two).
+PROCESSING_PYTHON = "3.12"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 CUSTOM_RESOURCES = (
     "approved_model_package",
@@ -78,16 +84,17 @@ def requirement_lines(requirements: Path) -> list[str]:
     return [line for line in lines if line]
 
 
-def install_for_lambda(requirements: list[str], cache: Path) -> Path:
-    """Install ``requirements`` for the Lambda platform into a cached folder and return it."""
-    key = hashlib.sha256("\n".join(sorted(requirements)).encode()).hexdigest()[:16]
+def install_for_lambda(requirements: list[str], cache: Path, python: str = LAMBDA_PYTHON) -> Path:
+    """Install ``requirements`` for the Lambda platform (or another CPython ``python`` on
+    the same platforms) into a cached folder and return it."""
+    key = hashlib.sha256("\n".join(sorted([*requirements, python])).encode()).hexdigest()[:16]
     target = cache / f"site-{key}"
     if (target / ".complete").exists():
         return target
     shutil.rmtree(target, ignore_errors=True)
     command = [
         sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--no-deps",
-        "--only-binary=:all:", "--implementation", "cp", "--python-version", LAMBDA_PYTHON,
+        "--only-binary=:all:", "--implementation", "cp", "--python-version", python,
         *(arg for tag in LAMBDA_PLATFORMS for arg in ("--platform", tag)),
         "--target", str(target), *requirements,
     ]  # fmt: skip
@@ -158,11 +165,59 @@ def write_step_code(out: Path) -> None:
         packed.write(buffer.getvalue())
 
 
+# Third-party libraries of the drift monitor, as pinned in requirements/dev.txt.
+MONITOR_LIBRARIES = ("numpy", "msgspec", "pyarrow")
+# Parts of pyarrow the monitor never loads (it imports pyarrow, pyarrow.csv and
+# pyarrow.compute): Flight, the cloud filesystems, ORC/Parquet encryption bindings,
+# C++ headers, Cython sources and tests. About 70 MB of the wheel's 171 MB; the libraries
+# that pyarrow's core modules link (libarrow, compute, acero, dataset, substrait,
+# parquet, python) stay. tests/unit/scripts/test_package.py imports the trimmed tree.
+PYARROW_UNUSED_PREFIXES = (
+    "pyarrow/include/", "pyarrow/src/", "pyarrow/tests/", "pyarrow/libarrow_flight",
+    "pyarrow/libarrow_s3", "pyarrow/libarrow_python_flight",
+    "pyarrow/libarrow_python_parquet_encryption", "pyarrow/_flight", "pyarrow/_s3fs",
+    "pyarrow/_gcsfs", "pyarrow/_azurefs", "pyarrow/_hdfs", "pyarrow/_orc",
+    "pyarrow/_dataset_orc", "pyarrow/_parquet_encryption",
+    "pyarrow/_dataset_parquet_encryption", "pyarrow/_pyarrow_cpp_tests",
+)  # fmt: skip
+PYARROW_UNUSED_SUFFIXES = (".pyx", ".pxd", ".pxi", ".h", ".cc", ".cpp")
+
+
+def monitor_library_used(name: str) -> bool:
+    """Whether a vendored file (archive name) is part of what the monitor loads."""
+    if not name.startswith("pyarrow/"):
+        return True
+    if name.endswith(PYARROW_UNUSED_SUFFIXES) or name.startswith(PYARROW_UNUSED_PREFIXES):
+        return False
+    # The wheel holds libarrow_python three times (no symlinks in a zip); the modules
+    # link the .so.<major> name only.
+    return not (name.startswith("pyarrow/libarrow_python.so") and name.count(".") != 2)
+
+
+def monitor_requirements() -> list[str]:
+    return [pinned(ROOT / "requirements" / "dev.txt", name) for name in MONITOR_LIBRARIES]
+
+
 def monitor_entries(vendored: Path) -> list[tuple[Path, str]]:
-    """The drift monitor package and numpy built for the Lambda platform."""
+    """The drift monitor package and its libraries built for the Lambda platform."""
     package = ROOT / "drift_monitor"
     own = [(p, f"drift_monitor/{n}") for p, n in files_under(package) if p.suffix == ".py"]
-    return own + list(files_under(vendored))
+    return own + [(p, n) for p, n in files_under(vendored) if monitor_library_used(n)]
+
+
+def processing_entries(vendored: Path) -> list[tuple[Path, str]]:
+    """The Processing bundle: bootstrap as ``__main__.py``, the package under ``code/``,
+    its libraries under ``libraries/``, and ``bundle.json`` naming their Python."""
+    package = ROOT / "drift_monitor"
+    meta = vendored / "bundle.json"
+    meta.write_text(json.dumps({"python": PROCESSING_PYTHON}) + "\n")
+    own = [(p, f"code/drift_monitor/{n}") for p, n in files_under(package) if p.suffix == ".py"]
+    libraries = [
+        (p, f"libraries/{n}") for p, n in files_under(vendored)
+        if monitor_library_used(n) and n != "bundle.json"
+    ]  # fmt: skip
+    bootstrap = (package / "processing_bootstrap.py", "__main__.py")
+    return [bootstrap, (meta, "bundle.json"), *own, *libraries]
 
 
 def hashed_name(archive_name: str, digest: str) -> str:
@@ -198,9 +253,12 @@ def package(out: Path, cache: Path) -> dict[str, str]:
         archive = out / "functions" / f"{name}.zip"
         digests[archive.name] = write_zip(archive, custom_resource_entries(name, crhelper_site))
 
-    numpy_site = install_for_lambda([pinned(ROOT / "requirements" / "dev.txt", "numpy")], cache)
+    monitor_site = install_for_lambda(monitor_requirements(), cache)
     archive = out / "functions" / "drift_monitor.zip"
-    digests[archive.name] = write_zip(archive, monitor_entries(numpy_site))
+    digests[archive.name] = write_zip(archive, monitor_entries(monitor_site))
+    processing_site = install_for_lambda(monitor_requirements(), cache, PROCESSING_PYTHON)
+    archive = out / "functions" / "drift_monitor_processing.zip"
+    digests[archive.name] = write_zip(archive, processing_entries(processing_site))
     digests.update(package_delivery.build(out, write_zip, files_under))
     write_step_code(out)
 

@@ -30,7 +30,17 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-HOST_LIBRARIES = ("numpy", "crhelper", "boto3", "botocore", "s3transfer", "jmespath", "dateutil")
+HOST_LIBRARIES = (
+    "numpy",
+    "msgspec",
+    "pyarrow",
+    "crhelper",
+    "boto3",
+    "botocore",
+    "s3transfer",
+    "jmespath",
+    "dateutil",
+)
 
 
 class _InvocationLock:

@@ -46,7 +46,16 @@ PARAMS: dict[str, Any] = {
     "ModelPackageArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/demo/4",
     "ModelPackageVersion": "4",
     "KmsKeyArn": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-    "conditions": {"HasArtifactsKey": False, "UseBuiltin": True, "UseModelMonitor": False},
+    "ProcessingMaxInstances": "10",
+    "ProcessingInstanceType": "ml.m5.xlarge",
+    "TemplatesBucketName": "demo-hosting",
+    "TemplatesKeyPrefix": "driftgate/",
+    "conditions": {
+        "HasArtifactsKey": False,
+        "UseBuiltin": True,
+        "UseModelMonitor": False,
+        "UseProcessing": True,
+    },
 }
 
 

@@ -84,6 +84,8 @@ METHOD_ACTIONS = {
     # DeleteStack with RoleARN: the caller passes the stack's service role (CloudFormation
     # guide, service role); only the stage-stacks teardown calls it.
     ("cloudformation", "delete_stack"): {"cloudformation:DeleteStack", "iam:PassRole"},
+    # CreateProcessingJob hands the job its role (RoleArn): the caller passes it.
+    ("sagemaker", "create_processing_job"): {"sagemaker:CreateProcessingJob", "iam:PassRole"},
 }
 IAM_PREFIX = {
     "stepfunctions": "states",
@@ -209,7 +211,9 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def find_function(templates: dict[str, Any], zip_name: str) -> tuple[str, dict[str, Any]]:
+def find_functions(templates: dict[str, Any], zip_name: str) -> list[tuple[str, dict[str, Any]]]:
+    """Every function deployed from ``functions/<zip_name>.zip`` (one zip may serve
+    several handlers: the drift monitor's scheduled run and its merge)."""
     found = []
     for name, template in templates.items():
         for resource in template.get("Resources", {}).values():
@@ -218,8 +222,8 @@ def find_function(templates: dict[str, Any], zip_name: str) -> tuple[str, dict[s
             key = resource["Properties"].get("Code", {}).get("S3Key", {})
             if str(key.get("Fn::Sub", "")).endswith(f"functions/{zip_name}.zip"):
                 found.append((name, resource["Properties"]))
-    assert len(found) == 1, f"expected one function with functions/{zip_name}.zip, got {found}"
-    return found[0]
+    assert found, f"expected a function with functions/{zip_name}.zip"
+    return found
 
 
 def role_actions(template_name: str, function: dict[str, Any], role_statements) -> set[str]:
@@ -242,19 +246,31 @@ def test_code_folder_exists(zip_name):
 
 @pytest.mark.parametrize("zip_name", sorted(CODE))
 def test_role_allows_exactly_the_calls_of_the_code(templates, role_statements, zip_name):
-    template_name, function = find_function(templates, zip_name)
+    for template_name, function in find_functions(templates, zip_name):
+        check_function(template_name, function, role_statements, zip_name)
+
+
+def test_the_monitor_zip_serves_the_scheduled_run_and_the_merge(templates):
+    handlers = {f["Handler"] for _, f in find_functions(templates, "drift_monitor")}
+    assert handlers == {
+        "drift_monitor.lambda_handler.handler",
+        "drift_monitor.merge_handler.handler",
+    }
+
+
+def check_function(template_name, function, role_statements, zip_name):
     entry = function["Handler"].rpartition(".")[0]
     needed = code_actions(entry, CODE[zip_name].roots)
     assert needed, f"{zip_name}: no AWS call found from {entry}; the analysis is broken"
     granted = role_actions(template_name, function, role_statements)
 
     missing = needed - granted
-    assert not missing, f"{zip_name}: the code calls {sorted(missing)}, the role lacks them"
+    assert not missing, f"{entry}: the code calls {sorted(missing)}, the role lacks them"
     unused = granted - needed - PLATFORM_ACTIONS - KMS_FOR_S3
-    assert not unused, f"{zip_name}: the role grants {sorted(unused)}, the code never calls them"
+    assert not unused, f"{entry}: the role grants {sorted(unused)}, the code never calls them"
     if granted & KMS_FOR_S3:
         assert any(a.startswith(("s3:", "sns:Publish")) for a in needed), (
-            f"{zip_name}: KMS without S3 or an encrypted topic"
+            f"{entry}: KMS without S3 or an encrypted topic"
         )
 
 

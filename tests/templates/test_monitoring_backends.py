@@ -155,7 +155,14 @@ def test_conditions_follow_the_backend_parameter(templates):
 
 def test_only_known_conditions_gate_monitoring_resources(templates):
     used = {r.get("Condition") for r in templates["monitoring.yml"]["Resources"].values()}
-    assert used <= {None, "UseBuiltin", "UseModelMonitor"}
+    assert used <= {None, "UseBuiltin", "UseModelMonitor", "UseProcessing"}
+
+
+def test_the_processing_path_exists_only_with_the_builtin_backend(templates):
+    conditions = templates["monitoring.yml"]["Conditions"]
+    both = conditions["UseProcessing"]["Fn::And"]
+    assert {"Condition": "UseBuiltin"} in both
+    assert {"Fn::Not": [{"Fn::Equals": [{"Ref": "ProcessingMaxInstances"}, 0]}]} in both
 
 
 def test_builtin_creates_no_sagemaker_monitoring(templates):
@@ -277,6 +284,12 @@ def test_builtin_environment_is_accepted_by_the_monitor(templates, schedule):
         "KmsKeyArn": "arn:aws:kms:eu-west-1:123456789012:key/abc",
         "ModelPackageArn": "arn:aws:sagemaker:eu-west-1:123456789012:model-package/demo/4",
         "ModelPackageVersion": "4",
+        "AWS::URLSuffix": "amazonaws.com",
+        "ProcessingMaxInstances": "10",
+        "ProcessingInstanceType": "ml.m5.xlarge",
+        "TemplatesBucketName": "hosting",
+        "TemplatesKeyPrefix": "driftgate/",
+        "conditions": {"UseProcessing": True},
     }
     variables = template["Resources"]["MonitorFunction"]["Properties"]["Environment"]["Variables"]
     env = {
@@ -293,6 +306,13 @@ def test_builtin_environment_is_accepted_by_the_monitor(templates, schedule):
     assert config.capture_uri == "s3://demo-data/capture"
     assert config.model_package_version == "4"
     assert config.model_package_arn.endswith(":model-package/demo/4")
+    processing = config.processing
+    assert processing is not None and processing.max_instances == 10
+    account = template["Mappings"]["ProcessingImage"]["eu-west-1"]["Account"]
+    assert processing.image_uri == (
+        f"{account}.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.4-2-py312-cpu-py3"
+    )
+    assert processing.code_uri == "s3://hosting/driftgate/functions/drift_monitor_processing.zip"
 
 
 def test_schedule_input_makes_a_late_retry_analyse_the_scheduled_window(templates):
@@ -476,3 +496,39 @@ def test_drift_alarm_notification_says_where_the_report_is(templates, backend):
     )
     assert description.endswith(expected)
     assert len(description) <= 1024  # PutMetricAlarm's AlarmDescription limit
+
+
+def test_a_failed_processing_job_reaches_the_topic(templates):
+    """The merge publishes driftgate_run_errors for a failed or stopped job; an alarm on
+    that metric (not only on the Lambda's Errors) notifies the topic."""
+    alarm = templates["observability.yml"]["Resources"]["MonitorRunErrorsAlarm"]
+    props = alarm["Properties"]
+    assert alarm["Condition"] == "UseBuiltin"
+    assert (props["MetricName"], props["Namespace"]) == (
+        "driftgate_run_errors",
+        {"Ref": "MetricsNamespace"},
+    )
+    assert {d["Name"] for d in props["Dimensions"]} == {"Endpoint", "MonitoringSchedule"}
+    assert props["AlarmActions"] == [{"Ref": "NotificationTopicArn"}]
+    assert props["TreatMissingData"] == "notBreaching"
+
+
+def test_the_merge_rule_takes_only_this_schedules_ended_jobs(templates):
+    resources = templates["monitoring.yml"]["Resources"]
+    pattern = resources["MergeRule"]["Properties"]["EventPattern"]
+    assert pattern["source"] == ["aws.sagemaker"]
+    assert pattern["detail-type"] == ["SageMaker Processing Job State Change"]
+    assert pattern["detail"]["ProcessingJobStatus"] == ["Completed", "Failed", "Stopped"]
+    assert pattern["detail"]["ProcessingJobName"] == [{"prefix": {"Fn::Sub": "${ScheduleName}-"}}]
+    statements = resources["MonitorRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+    passes = [
+        branch
+        for statement in statements["Statement"]
+        if isinstance(statement, dict) and "Fn::If" in statement
+        for branch in statement["Fn::If"][1:2]
+        if branch.get("Action") == "iam:PassRole"
+    ]
+    (passing,) = passes
+    assert passing["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}
+    }

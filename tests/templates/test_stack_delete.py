@@ -50,10 +50,11 @@ def test_retained_resources_keep_both_policies(templates):
 
 def test_no_resource_creates_log_groups_outside_the_stack(role_statements):
     # A role that may create log groups leaves them behind (unencrypted, never expiring).
-    # Model Monitor's processing jobs write to SageMaker's account-wide group, which the
-    # stack cannot own; that role is an exception. So is API Gateway's account-wide
-    # CloudWatch role (opt-in): it serves every REST API of the region, whose execution
-    # logs API Gateway names itself; driftgate's own stage keeps execution logging off.
+    # Processing jobs (Model Monitor's, and the builtin monitor's sharded runs) write to
+    # SageMaker's account-wide group, which the stack cannot own; their roles are
+    # exceptions. So is API Gateway's account-wide CloudWatch role (opt-in): it serves
+    # every REST API of the region, whose execution logs API Gateway names itself;
+    # driftgate's own stage keeps execution logging off.
     creators = {
         key
         for key, statements in role_statements.items()
@@ -65,6 +66,7 @@ def test_no_resource_creates_log_groups_outside_the_stack(role_statements):
     # stage's own log groups (deleted with those stacks).
     assert creators <= {
         ("monitoring.yml", "ModelMonitorRole"),
+        ("monitoring.yml", "ProcessingRole"),
         ("build.yml", "PipelineExecutionRole"),
         ("api.yml", "ApiGatewayLoggingRole"),
         ("delivery.yml", "StageStackRole"),

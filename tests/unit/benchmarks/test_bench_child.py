@@ -86,3 +86,17 @@ def test_main_writes_the_measurements(monkeypatch, tmp_path):
 def test_an_unknown_tool_is_refused():
     with pytest.raises(SystemExit, match="unknown tool"):
         child._setup("nannyml", plan())
+
+
+def test_one_thread_pins_the_measuring_process_to_one_cpu(monkeypatch, tmp_path):
+    monkeypatch.setattr(child, "_setup", fake_tool)
+    pinned = []
+    monkeypatch.setattr(child.os, "sched_getaffinity", lambda _pid: {1, 3})
+    monkeypatch.setattr(child.os, "sched_setaffinity", lambda _pid, cpus: pinned.append(cpus))
+    plan_path = plan().dump(tmp_path / "plan.json")
+    out = tmp_path / "out.json"
+    assert child.main(["driftgate", str(plan_path), str(out), "--one-thread"]) == 0
+    assert pinned == [{1}]
+    assert json.loads(out.read_text())["pinned_cpu"] == 1
+    assert all(value == "1" for value in child.ONE_THREAD_ENV.values())
+    assert "OMP_NUM_THREADS" in child.ONE_THREAD_ENV

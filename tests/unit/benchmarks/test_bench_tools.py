@@ -2,6 +2,7 @@
 each reports as rows and as a detection."""
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -95,3 +96,30 @@ def test_the_floor_adds_up_rows_over_several_files(setup, tmp_path):
     run, _ = tool_floor.setup(plan)
     rows, _, _ = run(dataclasses.replace(windows["none"], capture_root=str(tmp_path)))
     assert rows == 90
+
+
+@pytest.mark.parametrize("variant", ["floor_orjson_pyarrow", "floor_msgspec_pyarrow"])
+def test_the_fast_floors_read_the_same_rows_as_the_plain_floor(setup, variant):
+    plan, windows = setup
+    run, facts = tool_floor.setup(plan, variant)
+    for window in windows.values():
+        rows, phases, outcome = run(window)
+        assert rows == ROWS
+        assert (outcome, phases["parse_s"] > 0) == ({}, True)
+    assert "pyarrow" in facts["method"]
+
+
+@pytest.mark.parametrize("payload", workload.PAYLOAD_VARIANTS)
+def test_every_payload_variant_gives_driftgate_the_same_rows(setup, payload, tmp_path):
+    plan, windows = setup
+    shaped = workload.payload_variant(windows["none"], payload, plan.numeric, tmp_path)
+    run, _ = tool_driftgate.setup(plan)
+    rows, _, outcome = run(shaped)
+    assert rows == ROWS
+    assert outcome["status"] == "completed"
+    if payload == "csv":
+        assert shaped == windows["none"]
+    else:
+        text = next(Path(shaped.capture_root).rglob("*.jsonl")).read_text()
+        marker = {"quoted_csv": '\\"', "json": "application/json", "empty_numeric": '"data":",'}
+        assert marker[payload] in text

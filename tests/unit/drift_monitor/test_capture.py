@@ -15,8 +15,18 @@ def baseline():
 
 
 def parse(baseline, lines, start=None, end=None):
+    """The production path (pieces of a file, block-decoded) and the line-by-line checked
+    path must agree on every count and value; returns the production path's profile."""
     profile = WindowProfile.for_baseline(baseline)
-    CaptureParser(profile, start, end).feed_file(lines)
+    data = b"".join((x if isinstance(x, bytes) else x.encode()) + b"\n" for x in lines)
+    cut = len(data) // 2 + 1  # pieces end anywhere, mid-line too
+    CaptureParser(profile, start, end).feed_chunks([data[:cut], data[cut:]])
+    checked = WindowProfile.for_baseline(baseline)
+    CaptureParser(checked, start, end).feed_file(
+        [x if isinstance(x, str) else x.decode("utf-8", "replace") for x in lines]
+    )
+    if all(isinstance(x, str) for x in lines):
+        assert profile.to_dict() == checked.to_dict()
     return profile
 
 
@@ -189,3 +199,12 @@ def test_bulk_mixed_parse_equals_column_by_column(monkeypatch):
     assert bulk.to_dict() == by_column.to_dict()
     assert bulk.features[1].counts == {"a": 30, " a ": 30, "x#y": 30, "cé": 30, "b": 30}
     assert bulk.features[1].missing == 30
+
+
+def test_base64_single_column_is_decoded_not_taken_as_text():
+    # Width 1: a base64 payload has no comma either, so only its encoding tells.
+    base = baseline_of(["a"], [[1.0, 2.0, 3.0]])
+    line = record(block("2.5", encoding="BASE64"))
+    profile = parse(base, [line])
+    assert profile.rows == 1
+    assert sums(profile) == [2.5]

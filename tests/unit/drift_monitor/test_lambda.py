@@ -124,6 +124,7 @@ def test_drifted_window_writes_outputs_metrics_and_event(aws):
         folder + name
         for name in (
             "constraint_violations.json",
+            "driftgate_route.json",  # the window's claim: analysed here, in the Lambda
             "driftgate_summary.json",
             "report.html",
             "statistics.json",
@@ -316,7 +317,7 @@ def test_s3_read_timeout_is_retried(aws):
     result = _scheduled(aws, s3)
 
     assert (result.status, len(result.violations)) == ("completed", 1)
-    assert calls["n"] == 4  # 1 timed out + statistics, constraints, capture file
+    assert calls["n"] == 5  # 1 timed out + the claim, statistics, constraints, capture file
 
 
 def test_s3_timing_out_every_attempt_fails_the_run_and_counts_an_error(aws):

@@ -19,11 +19,15 @@ class LazyStorage:
     def __init__(self, rows: int) -> None:
         self.rows = rows
 
-    def iter_lines(self, _uri: str) -> Iterator[str]:
+    def iter_chunks(self, _uri: str) -> Iterator[bytes]:
         rng = np.random.default_rng(3)
-        for i in range(self.rows):
+        for first in range(0, self.rows, 100):
             # Every record brings a new category: the categorical state must fold them.
-            yield csv_record([[f"{rng.normal():.5f}", f"{rng.integers(100)}", f"user-{i}"]])
+            lines = [
+                csv_record([[f"{rng.normal():.5f}", f"{rng.integers(100)}", f"user-{i}"]])
+                for i in range(first, min(first + 100, self.rows))
+            ]
+            yield ("\n".join(lines) + "\n").encode()
 
 
 def peak_bytes(rows: int) -> tuple[int, int]:

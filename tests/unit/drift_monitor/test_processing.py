@@ -107,3 +107,22 @@ def test_hour_prefixes_include_the_hour_before_and_output_folder_is_the_end_hour
     assert hour_prefixes(window) == ["2026/11/23/14", "2026/11/23/15", "2026/11/23/16"]
     assert output_folder(window) == "2026/11/23/17"
     assert parse_time("2026-11-23T17:00:00+01:00") == parse_time("2026-11-23T16:00:00Z")
+
+
+def test_the_package_builds_baselines_without_the_parsing_libraries(tmp_path):
+    """The build pipeline runs build_baseline on a plain image: importing the package
+    must not need msgspec or pyarrow (only capture parsing loads them)."""
+    import subprocess
+    import sys
+
+    data = tmp_path / "data.csv"
+    data.write_text("a,b\n1,x\n2,y\n3,x\n")
+    code = (
+        "import sys; sys.modules['msgspec'] = None; sys.modules['pyarrow'] = None\n"
+        "from drift_monitor import build_baseline\n"
+        f"stats, constraints = build_baseline({str(data)!r}, header=True)\n"
+        "print(len(constraints['features']))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "2"

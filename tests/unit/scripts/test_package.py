@@ -1,11 +1,20 @@
 import hashlib
 import shutil
+import subprocess
+import sys
 import tarfile
 import zipfile
+from pathlib import Path
 
 import pytest
+from cfnlint.decode import cfn_yaml
 
-from scripts import package
+from scripts import generate_image_map, package
+
+# Lambda's limit on a function's unzipped deployment package (docs: "Lambda quotas",
+# "Deployment package (.zip file archive) size: 250 MB unzipped, including layers").
+LAMBDA_UNZIPPED_LIMIT = 250 * 1000 * 1000
+MARGIN = 0.7  # stay under 70 % of it: room for the next library or version
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +43,7 @@ def test_zips_are_byte_for_byte_reproducible(two_builds):
         "deployment_check.zip",
         "drift_baseline.zip",
         "drift_monitor.zip",
+        "drift_monitor_processing.zip",
         "retrain_gate.zip",
         "stage_stacks.zip",
         "resolve_version.zip",
@@ -89,13 +99,79 @@ def test_release_archive_holds_the_packaged_templates(two_builds):
     assert "functions/resolve_version-" in stage
 
 
-def test_monitor_zip_has_the_package_and_numpy_for_the_lambda_runtime(two_builds):
+def monitor_function():
+    template = cfn_yaml.load(str(package.ROOT / "templates" / "monitoring.yml"))
+    return template["Resources"]["MonitorFunction"]["Properties"]
+
+
+def test_monitor_zip_libraries_are_built_for_the_runtime_the_template_declares(two_builds):
     out, _, _ = two_builds
+    props = monitor_function()
+    assert props["Runtime"] == f"python{package.LAMBDA_PYTHON}"
+    (architecture,) = props["Architectures"]
+    assert all(tag.endswith(architecture) for tag in package.LAMBDA_PLATFORMS)
     entries = names(built_zip(out, "drift_monitor"))
     assert "drift_monitor/lambda_handler.py" in entries
-    compiled = [e for e in entries if e.startswith("numpy/_core/_multiarray_umath")]
-    tag = f"cpython-{package.LAMBDA_PYTHON.replace('.', '')}-x86_64-linux-gnu"
-    assert compiled and all(tag in e for e in compiled)
+    tag = f"cpython-{package.LAMBDA_PYTHON.replace('.', '')}-{architecture}-linux-gnu"
+    compiled = [e for e in entries if e.endswith(".so") and "cpython-" in e]
+    for library in ("numpy/_core/_multiarray_umath", "msgspec/_core", "pyarrow/_csv"):
+        assert any(e.startswith(library) for e in compiled), library
+    assert compiled and all(tag in e for e in compiled), [e for e in compiled if tag not in e]
+
+
+def test_monitor_zip_unzipped_stays_well_under_lambdas_limit(two_builds):
+    out, _, _ = two_builds
+    with zipfile.ZipFile(built_zip(out, "drift_monitor")) as opened:
+        unzipped = sum(info.file_size for info in opened.infolist())
+    assert unzipped < MARGIN * LAMBDA_UNZIPPED_LIMIT, f"{unzipped / 1e6:.0f} MB unzipped"
+
+
+def test_trimmed_pyarrow_still_imports_what_the_monitor_uses(tmp_path):
+    """The trim list applied to this interpreter's pyarrow: the monitor's imports work."""
+    import pyarrow
+
+    installed = Path(pyarrow.__file__).parent
+    for path in installed.rglob("*"):
+        name = f"pyarrow/{path.relative_to(installed).as_posix()}"
+        if path.is_file() and "__pycache__" not in name and package.monitor_library_used(name):
+            target = tmp_path / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(path.read_bytes())
+    dropped = [
+        n for n in ("libarrow_flight", "libarrow_s3") if list(tmp_path.glob(f"pyarrow/{n}*"))
+    ]
+    assert not dropped
+    code = (
+        f"import sys; sys.path.insert(0, {str(tmp_path)!r}); "
+        "import pyarrow, pyarrow.csv, pyarrow.compute; "
+        f"assert pyarrow.__file__.startswith({str(tmp_path)!r}), pyarrow.__file__; "
+        "from drift_monitor.columns import parse_csv_block; "
+        "print(parse_csv_block(['1,a', ',b'], [0], [1])[0].tolist())"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[[1.0], [nan]]"
+
+
+def test_processing_bundle_carries_libraries_for_the_images_python(two_builds):
+    out, _, _ = two_builds
+    template = cfn_yaml.load(str(package.ROOT / "templates" / "monitoring.yml"))
+    images = template["Mappings"]["ProcessingImage"]
+    tags = {row["Tag"] for row in images.values()}
+    # The image's Python (its version names it: 1.4-2-py312) is the bundle's.
+    assert tags == {generate_image_map.PROCESSING_TAG}
+    assert f"-py{package.PROCESSING_PYTHON.replace('.', '')}-" in generate_image_map.PROCESSING_TAG
+    with zipfile.ZipFile(built_zip(out, "drift_monitor_processing")) as opened:
+        entries = opened.namelist()
+        meta = opened.read("bundle.json").decode()
+    assert "__main__.py" in entries
+    assert "code/drift_monitor/processing.py" in entries
+    assert package.PROCESSING_PYTHON in meta
+    tag = f"cpython-{package.PROCESSING_PYTHON.replace('.', '')}-x86_64-linux-gnu"
+    compiled = [e for e in entries if e.endswith(".so") and "cpython-" in e]
+    for library in ("numpy/_core/_multiarray_umath", "msgspec/_core", "pyarrow/_csv"):
+        assert any(e.startswith(f"libraries/{library}") for e in compiled), library
+    assert all(tag in e for e in compiled)
 
 
 def test_retrain_gate_zip_carries_the_shared_package_lookup(two_builds):

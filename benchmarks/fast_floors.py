@@ -1,0 +1,91 @@
+"""Parse-only floors built on the fastest maintained parsers measured here (main
+environment only): the capture lines decoded by orjson or msgspec, the joined CSV rows
+read by pyarrow's CSV reader into arrays, one thread. Nothing else: no checks, no
+statistics. The monitor is held to the fastest of these."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+import orjson
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+
+
+class _Input(msgspec.Struct, gc=False):
+    data: str
+
+
+class _Capture(msgspec.Struct, gc=False):
+    endpointInput: _Input
+
+
+class _Record(msgspec.Struct, gc=False):
+    captureData: _Capture
+
+
+_records = msgspec.json.Decoder(_Record).decode_lines
+
+
+def rows_orjson(data: bytes) -> list[str]:
+    """CSV rows of a capture file: orjson per line, the input's data kept."""
+    rows: list[str] = []
+    for line in data.splitlines():
+        if line.strip():
+            rows.extend(orjson.loads(line)["captureData"]["endpointInput"]["data"].split("\n"))
+    return rows
+
+
+def rows_msgspec(data: bytes) -> list[str]:
+    """CSV rows of a capture file: msgspec decodes every line into a typed struct that
+    holds only the input's data, in one call."""
+    rows: list[str] = []
+    for record in _records(data):
+        rows.extend(record.captureData.endpointInput.data.split("\n"))
+    return rows
+
+
+def arrow_columns(rows: list[str], numeric: list[bool]) -> list[Any]:
+    """Rows as one Arrow table (numeric columns float64, empty = null; the rest text),
+    then each numeric column as a numpy array. The width is the first row's (a window
+    with a column dropped or added is read as it is, like the plain floor does)."""
+    if not rows:
+        return []
+    width = rows[0].count(",") + 1
+    names = [str(j) for j in range(width)]
+    kinds = [j < len(numeric) and numeric[j] for j in range(width)]
+    types = {n: pa.float64() if num else pa.string() for n, num in zip(names, kinds, strict=True)}
+    blob = "\n".join(rows).encode("utf-8")
+    try:
+        table = _read(blob, names, types)
+    except pa.ArrowInvalid:  # a column not numeric where expected (schema drift): text
+        kinds = [False] * width
+        table = _read(blob, names, dict.fromkeys(names, pa.string()))
+    return [table.column(j).to_numpy() if kinds[j] else table.column(j) for j in range(width)]
+
+
+def _read(blob: bytes, names: list[str], types: dict[str, pa.DataType]) -> pa.Table:
+    return pa_csv.read_csv(
+        pa.py_buffer(blob),
+        read_options=pa_csv.ReadOptions(
+            column_names=names, use_threads=False, block_size=max(len(blob) + 1, 1 << 20)
+        ),
+        parse_options=pa_csv.ParseOptions(quote_char=False),
+        convert_options=pa_csv.ConvertOptions(column_types=types, null_values=[""]),
+    )
+
+
+FLOORS: dict[str, tuple[Callable[[bytes], list[str]], str]] = {
+    "floor_orjson_pyarrow": (
+        rows_orjson,
+        "orjson per line; pyarrow's CSV reader (one thread) on the joined rows, numeric "
+        "columns as float64 arrays, the rest as Arrow text",
+    ),
+    "floor_msgspec_pyarrow": (
+        rows_msgspec,
+        "msgspec typed decode of every line (only the input's data materialised, one call "
+        "per file); pyarrow's CSV reader (one thread) as above",
+    ),
+}

@@ -1,0 +1,66 @@
+"""Where a window runs: in the scheduled Lambda, or as a sharded SageMaker Processing job.
+
+The estimate is the window's listed capture bytes over a measured throughput. The
+default throughput is what ``make bench`` measured for one thread (the Lambda's share
+of a vCPU below 1,769 MB) on SageMaker-shaped capture, divided by a safety factor for
+payloads off the fast path (JSON, quoted CSV: see the benchmark's hidden-cost table);
+``DRIFTGATE_BYTES_PER_SECOND`` overrides it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+# make bench (2-core shared host), driftgate pinned to one thread: ~370,000 rows/s at
+# 1M rows x 20 features of ~430-byte SageMaker capture lines (~160 MB/s) on the CSV fast
+# path; JSON payloads and quoted CSV ~73,000-76,000 rows/s (~31 MB/s). The default is the
+# slow paths' rate, so a window of JSON capture still finishes in its Lambda.
+DEFAULT_BYTES_PER_SECOND = 30_000_000
+# A window runs in Lambda when its estimate is at most this share of the timeout: the
+# rest covers listing, baseline reading, the outputs and S3's variance.
+LAMBDA_TIMEOUT_SHARE = 0.5
+# Each Processing instance gets about this much estimated work (one Lambda's budget at
+# the 900 s maximum timeout): more instances for bigger windows, up to the cap.
+INSTANCE_TARGET_S = 450.0
+
+LAMBDA, PROCESSING = "lambda", "processing"
+
+
+@dataclass(frozen=True)
+class Route:
+    target: str  # LAMBDA or PROCESSING
+    estimated_s: float  # single-process estimate of the window's parse and profile
+    instances: int  # Processing instances (1 for LAMBDA)
+    capture_bytes: int
+    files: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "route": self.target,
+            "estimated_s": round(self.estimated_s, 1),
+            "instances": self.instances,
+            "capture_bytes": self.capture_bytes,
+            "files": self.files,
+        }
+
+
+def plan_route(
+    capture_bytes: int,
+    files: int,
+    timeout_s: float,
+    max_instances: int,
+    bytes_per_second: float = DEFAULT_BYTES_PER_SECOND,
+) -> Route:
+    """LAMBDA when the estimate fits in the timeout with margin (or Processing is off,
+    ``max_instances`` 0); otherwise PROCESSING on enough instances, at most
+    ``max_instances`` and never more than there are files (``ShardedByS3Key`` shards by
+    object)."""
+    if bytes_per_second <= 0:
+        raise ValueError("bytes_per_second must be positive")
+    estimated = capture_bytes / bytes_per_second
+    if max_instances < 1 or estimated <= LAMBDA_TIMEOUT_SHARE * timeout_s or files < 1:
+        return Route(LAMBDA, estimated, 1, capture_bytes, files)
+    wanted = math.ceil(estimated / INSTANCE_TARGET_S)
+    instances = max(1, min(wanted, max_instances, files))
+    return Route(PROCESSING, estimated, instances, capture_bytes, files)
