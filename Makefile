@@ -17,7 +17,7 @@ STACK_NAME ?= driftgate
 PARAMETERS ?= parameters/mine.json
 REGION ?= $(firstword $(REGIONS))
 
-.PHONY: help venv lint test unit package demo invoke publish deploy taskcat bench clean
+.PHONY: help venv lint test unit package demo invoke publish deploy taskcat check-aws bench clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -70,6 +70,11 @@ publish: $(BIN)/.installed ## upload to one bucket per region: make publish BUCK
 
 deploy: $(BIN)/.installed ## deploy the root stack: make deploy BUCKET=name REGION=us-east-1 PARAMETERS=parameters/mine.json
 	$(BIN)/python -m scripts.deploy --bucket "$(BUCKET)" --key-prefix "$(KEY_PREFIX)" --region "$(REGION)" --stack-name "$(STACK_NAME)" --parameters "$(PARAMETERS)"
+
+check-aws: $(BIN)/.installed ## prove blue/green counts, code updates, schedules, rollback on a real account: make check-aws BUCKET=name REGION=us-east-1 PARAMETERS=parameters/mine.json
+	$(BIN)/python -m scripts.aws_credentials
+	$(MAKE) --no-print-directory package
+	$(BIN)/python -m scripts.check_aws --bucket "$(BUCKET)" --key-prefix "$(KEY_PREFIX)" --region "$(REGION)" --parameters "$(PARAMETERS)"
 
 taskcat: $(BIN)/.installed ## taskcat test run against real AWS (needs credentials)
 	$(BIN)/python -m scripts.aws_credentials

@@ -54,7 +54,8 @@ class _InvocationLock:
 
     def __init__(self) -> None:
         self._condition = threading.Condition()
-        self._holders: list[int] = []
+        self._holders: list[tuple[int, str]] = []
+        self._region = threading.local()
 
     @staticmethod
     def _awaits_http_response(thread_id: int) -> bool:
@@ -66,16 +67,32 @@ class _InvocationLock:
             frame = frame.f_back
         return False
 
+    def region(self, region: str) -> _InvocationLock:
+        """The region of the next ``with``: only a same-region run can nest (the one a
+        waiting handler's call caused); a run for another region (taskcat creates its
+        regions' stacks in parallel) waits until no handler runs."""
+        self._region.name = region
+        return self
+
+    def _may_enter(self, region: str) -> bool:
+        if not self._holders:
+            return True
+        holder, holder_region = self._holders[-1]
+        return holder_region == region and self._awaits_http_response(holder)
+
     def __enter__(self) -> None:
         me = threading.get_ident()
+        region = getattr(self._region, "name", "")
         with self._condition:
-            while self._holders and not self._awaits_http_response(self._holders[-1]):
+            while not self._may_enter(region):
                 self._condition.wait(0.05)
-            self._holders.append(me)
+            self._holders.append((me, region))
 
     def __exit__(self, *exc: object) -> None:
+        me = threading.get_ident()
         with self._condition:
-            self._holders.remove(threading.get_ident())
+            mine = max(i for i, (thread, _) in enumerate(self._holders) if thread == me)
+            del self._holders[mine]
             self._condition.notify_all()
 
 
@@ -178,7 +195,9 @@ def run_handler(
     log = io.StringIO()
     log_handler = logging.StreamHandler(log)
     root = logging.getLogger()
-    with _LOCK, _environment(environment), _isolated_imports(folder, context.invoked_function_arn):
+    region = context.invoked_function_arn.split(":")[3]
+    lock = _LOCK.region(region)
+    with lock, _environment(environment), _isolated_imports(folder, context.invoked_function_arn):
         root.addHandler(log_handler)
         try:
             function = getattr(importlib.import_module(module_name), function_name)

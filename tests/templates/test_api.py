@@ -477,3 +477,21 @@ def test_api_5xx_alarm_notifies_the_topic(templates):
     }
     api_name = templates["api.yml"]["Resources"]["RestApi"]["Properties"]["Name"]
     assert api_name == {"Fn::Sub": "${ProjectName}-${StageName}-inference"}
+
+
+# --- pipeline mode: the stage files choose the API -------------------------------------
+
+
+@pytest.mark.parametrize("stage", ["staging", "prod"])
+def test_stage_files_choose_each_stages_api_and_the_pipeline_does_not_override(templates, stage):
+    from pathlib import Path
+
+    stages = Path(__file__).resolve().parents[2] / "parameters" / "stages"
+    values = json.loads((stages / f"{stage}.json").read_text())["Parameters"]
+    for name in ("InferenceApi", "InferenceApiRateLimit", "InferenceApiBurstLimit"):
+        assert name in values, f"{stage}.json should show {name}"
+    if stage == "prod":  # only staging (deployed first) may set the account-wide role
+        assert values.get("InferenceApiLoggingRole", "existing") == "existing"
+    pipeline = templates["delivery.yml"]["Resources"]["Pipeline"]["Properties"]
+    overrides = json.dumps(pipeline["Stages"])
+    assert '\\"InferenceApi' not in overrides and '"InferenceApi' not in overrides

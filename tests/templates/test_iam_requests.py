@@ -9,8 +9,10 @@ parameters. A prefix, namespace or bus that drifts between the environment and t
 policy fails here, not with AccessDenied in the first scheduled run.
 """
 
+import contextlib
 import fnmatch
 import json
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -244,3 +246,104 @@ def test_the_check_refuses_a_prefix_the_role_does_not_cover(templates):
         {"cloudwatch:namespace": "aws/sagemaker/Endpoints/data-metrics"},
     )
     assert not allowed(statements, *namespace)
+
+
+# ------------------------------------------------------------ custom resource roles
+
+
+def _role_statements(templates, template_name: str, role: str) -> list[dict[str, Any]]:
+    template = templates[template_name]
+    statements = []
+    for policy in template["Resources"][role]["Properties"]["Policies"]:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            rendered = render(statement, PARAMS, template)
+            if rendered is not None:
+                statements.append(rendered)
+    return statements
+
+
+def _recorded(call: Any) -> list[tuple]:
+    seen: list[tuple] = []
+
+    def record(params: dict[str, Any], model: Any, **_: Any) -> None:
+        service = model.service_model.service_id.hyphenize().replace("-", "")
+        seen.append((service, model.name, dict(params)))
+
+    boto3.setup_default_session(region_name=REGION)
+    boto3.DEFAULT_SESSION.events.register("provide-client-params.*.*", record)
+    try:
+        call()
+    finally:
+        boto3.DEFAULT_SESSION = None
+    return seen
+
+
+@pytest.fixture
+def custom_resource_code(monkeypatch):
+    root = Path(__file__).resolve().parents[2] / "custom_resources"
+    for folder in (root, root / "drift_baseline", root / "deployment_check"):
+        monkeypatch.syspath_prepend(str(folder))
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(key, value)
+
+
+def test_drift_baseline_reads_only_what_its_role_allows(templates, custom_resource_code):
+    import baseline_check
+
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket=PARAMS["ArtifactsBucketName"])
+        stats, constraints = build_baseline_from_columns(["x"], [["1.0", "2.0", "3.0"]])
+        for uri, doc in (
+            (PARAMS["BaselineStatisticsS3Uri"], stats),
+            (PARAMS["BaselineConstraintsS3Uri"], constraints),
+        ):
+            bucket, key = uri.removeprefix("s3://").split("/", 1)
+            s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(doc))
+        request = baseline_check.parse_properties(
+            {
+                "StatisticsS3Uri": PARAMS["BaselineStatisticsS3Uri"],
+                "ConstraintsS3Uri": PARAMS["BaselineConstraintsS3Uri"],
+            }
+        )
+        seen = _recorded(lambda: baseline_check.validate(baseline_check.s3_client(), request))
+    statements = _role_statements(templates, "monitoring.yml", "DriftBaselineRole")
+    assert len(seen) == 2
+    for service, operation, params in seen:
+        for action, arn, context in _request_context(service, operation, params):
+            assert allowed(statements, action, arn, context), (action, arn)
+
+
+def test_deployment_check_describes_the_endpoint_its_role_names(templates, custom_resource_code):
+    import endpoint_check
+
+    params = dict(PARAMS, EndpointName="demo-staging")
+    template = templates["endpoint.yml"]
+    statements = [
+        s
+        for policy in template["Resources"]["DeploymentCheckRole"]["Properties"]["Policies"]
+        for s in (render(st, params, template) for st in policy["PolicyDocument"]["Statement"])
+    ]
+    with mock_aws():
+        request = endpoint_check.parse_properties(
+            {
+                "EndpointName": "demo-staging",
+                "EndpointConfigName": "config",
+                "ModelPackageArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/g/1",
+                "ModelPackageVersion": "1",
+            }
+        )
+
+        def call() -> None:
+            with contextlib.suppress(Exception):  # no endpoint in moto: the request counts
+                endpoint_check.check(endpoint_check.sagemaker_client(), request)
+
+        seen = _recorded(call)
+    assert [(s, o) for s, o, _ in seen] == [("sagemaker", "DescribeEndpoint")]
+    # SageMaker ARNs carry the name in lower case (Service Authorization Reference).
+    arn = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:endpoint/{seen[0][2]['EndpointName'].lower()}"
+    assert allowed(statements, "sagemaker:DescribeEndpoint", arn, {})

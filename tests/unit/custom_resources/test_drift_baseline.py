@@ -15,6 +15,7 @@ from cr_support import (
     failed_reason,
     fixture_text,
     inject,
+    load_handler,
     only,
     record_calls,
     run_handler,
@@ -204,7 +205,9 @@ def test_binary_object_fails_as_invalid_json(responses, s3):
 
 
 def test_oversized_object_is_not_read(responses, baseline, monkeypatch):
-    monkeypatch.setattr(baseline_check, "MAX_OBJECT_BYTES", 100)
+    # Patch the module the handler itself imported: an emulator run earlier in the same
+    # process may have left another copy of baseline_check in sys.modules.
+    monkeypatch.setattr(load_handler("drift_baseline").baseline_check, "MAX_OBJECT_BYTES", 100)
 
     reason = failed_reason(responses_after_create(responses))
     assert reason.startswith(f"{STATS_URI} is ")

@@ -421,3 +421,18 @@ def test_the_lambda_entry_retries_throttling_on_every_service(aws):
     # The throttled requests all succeeded on a retry: outputs and metrics exist.
     assert "driftgate_records" in metric_names()
     assert output_keys(aws["s3"])
+
+
+def test_run_metric_values_count_what_the_run_saw(aws):
+    put_capture(aws["s3"], shift=3.0)
+    bad = ["not json"] * 5 + [csv_record([["1.0"]], when="2026-11-23T15:10:00Z")] * 3
+    aws["s3"].put_object(
+        Bucket=BUCKET, Key=f"{PREFIX}/2026/11/23/15/part-2.jsonl", Body="\n".join(bad) + "\n"
+    )
+    summary = lambda_handler.handler({"window_end": WINDOW_END}, None)
+    assert summary["status"] == "completed"
+    assert metric_value("driftgate_records") == 200
+    assert metric_value("driftgate_malformed_records") == 8
+    assert metric_value("driftgate_violations") == summary["violations"] >= 1
+    assert metric_value("driftgate_insufficient_data") == 0
+    assert metric_value("driftgate_run_errors") == 0

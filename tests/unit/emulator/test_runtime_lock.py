@@ -1,0 +1,71 @@
+"""Handlers run one at a time, except one nested into a handler that waits on an
+emulator API call (the stage-stack teardown deleting stacks whose custom resources run)."""
+
+import threading
+import time
+
+from scripts.emulator.runtime import _InvocationLock
+
+# A stand-in for http.client's HTTPResponse.getresponse frame, as the holder's thread
+# would show it while it waits for the emulator's answer.
+WAITING_SOURCE = """
+def getresponse(entered, release):
+    entered.set()
+    return release.wait(2)
+"""
+
+
+def waiting_on_http():
+    namespace: dict = {}
+    exec(compile(WAITING_SOURCE, "/fake/http/client.py", "exec"), namespace)
+    return namespace["getresponse"]
+
+
+def test_a_second_invocation_waits_while_the_first_runs():
+    lock = _InvocationLock()
+    order = []
+    inside = threading.Event()
+
+    def first():
+        with lock:
+            inside.set()
+            time.sleep(0.3)
+            order.append("first done")
+
+    def second():
+        inside.wait(2)
+        with lock:
+            order.append("second in")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert order == ["first done", "second in"]
+
+
+def test_an_invocation_nests_into_one_waiting_for_an_api_answer():
+    lock = _InvocationLock()
+    entered, release, nested = threading.Event(), threading.Event(), threading.Event()
+    getresponse = waiting_on_http()
+
+    answered = []
+
+    def holder():
+        with lock:
+            answered.append(getresponse(entered, release))
+
+    def caused():
+        entered.wait(2)
+        with lock:
+            nested.set()
+        release.set()
+
+    threads = [threading.Thread(target=holder), threading.Thread(target=caused)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert nested.is_set()
+    assert answered == [True], "the nested invocation waited for the holder: a deadlock"
