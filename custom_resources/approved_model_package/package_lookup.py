@@ -156,7 +156,9 @@ def resolve(client: Any, request: PackageRequest, location: FunctionLocation) ->
     )
 
 
-def latest_approved_arn(client: Any, group_name: str) -> str:
+def newest_approved_arn(client: Any, group_name: str) -> str | None:
+    """The newest approved package's ARN, or None: one ListModelPackages call
+    (Approved, CreationTime, Descending, MaxResults=1) whatever the group's size."""
     try:
         response = client.list_model_packages(
             ModelPackageGroupName=group_name,
@@ -173,9 +175,14 @@ def latest_approved_arn(client: Any, group_name: str) -> str:
     except BotoCoreError as error:
         raise aws_failure("sagemaker:ListModelPackages", group_name, error) from error
     summaries = response.get("ModelPackageSummaryList", [])
-    if summaries:
-        return str(summaries[0]["ModelPackageArn"])
-    raise explain_nothing_approved(client, group_name)
+    return str(summaries[0]["ModelPackageArn"]) if summaries else None
+
+
+def latest_approved_arn(client: Any, group_name: str) -> str:
+    arn = newest_approved_arn(client, group_name)
+    if arn is None:
+        raise explain_nothing_approved(client, group_name)
+    return arn
 
 
 def explain_nothing_approved(client: Any, group_name: str) -> CustomResourceError:
@@ -336,25 +343,10 @@ def latest_approved_baseline(client: Any, group_name: str) -> tuple[str, str] | 
 
     One ListModelPackages call (Descending, MaxResults=1) and one DescribeModelPackage.
     """
-    try:
-        response = client.list_model_packages(
-            ModelPackageGroupName=group_name,
-            ModelApprovalStatus=APPROVED,
-            SortBy="CreationTime",
-            SortOrder="Descending",
-            MaxResults=1,
-        )
-    except ClientError as error:
-        if is_not_found(error):
-            raise missing_group(group_name) from error
-        raise aws_failure("sagemaker:ListModelPackages", group_name, error) from error
-    except BotoCoreError as error:
-        raise aws_failure("sagemaker:ListModelPackages", group_name, error) from error
-    summaries = response.get("ModelPackageSummaryList", [])
-    if not summaries:
+    arn = newest_approved_arn(client, group_name)
+    if arn is None:
         return None
-    package = describe_package(client, str(summaries[0]["ModelPackageArn"]), group_name)
-    return baseline_uris(package, group_name)
+    return baseline_uris(describe_package(client, arn, group_name), group_name)
 
 
 def supported_content_types(package: Mapping[str, Any]) -> tuple[str, ...]:

@@ -14,52 +14,9 @@ import numpy
 import pytest
 
 from scripts.emulator import dependencies, runtime
-from scripts.emulator.patches import language_extensions
 from scripts.emulator.patches.placeholders import Placeholder
 
 pytestmark = pytest.mark.e2e
-
-FOREACH_TEMPLATE = {
-    "Transform": "AWS::LanguageExtensions",
-    "Parameters": {"FeatureNames": {"Type": "CommaDelimitedList", "Default": "a"}},
-    "Resources": {
-        "Topic": {"Type": "AWS::SNS::Topic"},
-        "Fn::ForEach::Alarms": [
-            "Feature",
-            {"Ref": "FeatureNames"},
-            {
-                "Alarm&{Feature}": {
-                    "Type": "AWS::CloudWatch::Alarm",
-                    "Properties": {
-                        "AlarmName": {"Fn::Sub": "drift-${Feature}"},
-                        "MetricName": {"Fn::Sub": "feature_baseline_drift_${Feature}"},
-                        "Dimensions": [{"Name": "Feature", "Value": {"Ref": "Feature"}}],
-                    },
-                }
-            },
-        ],
-    },
-}
-
-
-def test_foreach_expands_over_the_actual_parameter_value():
-    expanded = language_extensions.expand(FOREACH_TEMPLATE, {"FeatureNames": "num_01,cat_02"})
-
-    assert "Transform" not in expanded
-    assert sorted(expanded["Resources"]) == ["Alarmcat02", "Alarmnum01", "Topic"]
-    alarm = expanded["Resources"]["Alarmnum01"]["Properties"]
-    assert alarm["AlarmName"] == {"Fn::Sub": "drift-num_01"}
-    assert alarm["MetricName"] == {"Fn::Sub": "feature_baseline_drift_num_01"}
-    assert alarm["Dimensions"] == [{"Name": "Feature", "Value": "num_01"}]
-
-
-def test_foreach_uses_the_default_and_leaves_other_templates_alone():
-    assert sorted(language_extensions.expand(FOREACH_TEMPLATE, {})["Resources"]) == [
-        "Alarma",
-        "Topic",
-    ]
-    plain = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}
-    assert language_extensions.expand(plain, {}) is plain
 
 
 def test_dependency_order_puts_users_after_what_they_use():

@@ -155,7 +155,7 @@ def deployments_of(api: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 def definition_digest(api: dict[str, Any]) -> str:
     resources = api["Resources"]
     snapshot = {lid: resources[lid] for lid in SNAPSHOT}
-    snapshot["GatewayResponses"] = resources["Fn::ForEach::GatewayResponses"]
+    snapshot.update({lid: resources[lid] for lid in gateway_responses(api)})
     text = json.dumps(snapshot, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:10]
 
@@ -368,8 +368,16 @@ def test_error_bodies_never_copy_the_backend_answer(method):
     assert declared == {r["StatusCode"] for r in method["Integration"]["IntegrationResponses"]}
 
 
+def gateway_responses(api: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        lid: resource
+        for lid, resource in api["Resources"].items()
+        if resource["Type"] == "AWS::ApiGateway::GatewayResponse"
+    }
+
+
 def gateway_response_types(api: dict[str, Any]) -> list[str]:
-    return api["Resources"]["Fn::ForEach::GatewayResponses"][1]
+    return [r["Properties"]["ResponseType"] for r in gateway_responses(api).values()]
 
 
 def test_gateway_errors_are_json_without_request_ids(api):
@@ -378,8 +386,10 @@ def test_gateway_errors_are_json_without_request_ids(api):
         "DEFAULT_4XX", "DEFAULT_5XX", "UNSUPPORTED_MEDIA_TYPE", "REQUEST_TOO_LARGE",
         "THROTTLED", "QUOTA_EXCEEDED", "INTEGRATION_TIMEOUT",
     } <= types  # fmt: skip
-    (fragment,) = api["Resources"]["Fn::ForEach::GatewayResponses"][2].values()
-    template = fragment["Properties"]["ResponseTemplates"]["application/json"]
+    (template,) = {
+        r["Properties"]["ResponseTemplates"]["application/json"]
+        for r in gateway_responses(api).values()
+    }
     sample = template.replace("$context.error.responseType", "THROTTLED").replace(
         "$context.error.messageString", '"Too Many Requests"'
     )
