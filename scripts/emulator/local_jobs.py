@@ -6,20 +6,17 @@ folder standing in for the container's filesystem: every documented container pa
 (``/opt/ml/...``) in the entrypoint, arguments and environment is moved into it. The
 image is not pulled; ``python3`` runs with this interpreter.
 
-Processing: S3Prefix File inputs are downloaded to their LocalPath (keys relative to the
-prefix), the entrypoint runs, a non-zero exit fails the job with
-``/opt/ml/output/message`` (the ExitMessage) or the last lines of stderr, and EndOfJob
-outputs are uploaded with SSE-KMS under ``ProcessingOutputConfig.KmsKeyId``.
+Processing jobs run through ``processing_jobs``, the emulator's one Processing runner
+(the monitor's sharded path uses it too); this module only turns its outcome into the
+pipeline runner's vocabulary.
 Training (script mode, the training toolkit's contract): the ``sagemaker_submit_directory``
 tar.gz is unpacked to ``/opt/ml/code``, channels are downloaded to
 ``/opt/ml/input/data/<channel>`` (``SM_CHANNEL_<NAME>``), ``sagemaker_program`` runs with
 the other hyperparameters as ``--name value`` and ``SM_MODEL_DIR=/opt/ml/model``, whose
 content is uploaded as ``<S3OutputPath>/<job>/output/model.tar.gz``.
 
-Anything else (Pipe mode, compression, manifests, several instances, other data
-sources) is refused by name. The speed helper's ``processing_jobs`` module is the
-Processing path the emulator shares; ``run_processing_job`` is the one function to switch
-to it.
+Anything else (Pipe mode, compression, several instances, other data sources) is
+refused by name.
 """
 
 from __future__ import annotations
@@ -32,6 +29,8 @@ import tarfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from scripts.emulator import processing_jobs
 
 CONTAINER_ROOT = "/opt/ml/"
 
@@ -104,41 +103,21 @@ def _single_instance(resources: Mapping[str, Any]) -> None:
 
 
 def run_processing_job(request: Mapping[str, Any], s3: Any, workdir: Path) -> dict[str, Any]:
-    """Run a CreateProcessingJob request; returns the Describe-like outcome."""
-    name = str(request["ProcessingJobName"])
-    root = workdir / name
+    """Run a CreateProcessingJob request through the emulator's one Processing runner
+    (``processing_jobs``); returns the Describe-like outcome, raises JobFailed."""
     _single_instance(request["ProcessingResources"]["ClusterConfig"])
-    for item in request.get("ProcessingInputs", []):
-        s3_input = item.get("S3Input")
-        if s3_input is None:
-            raise UnsupportedJobFeature(f"input {item.get('InputName')}: only S3Input is emulated")
-        if (s3_input.get("S3DataType"), s3_input.get("S3InputMode", "File")) != (
-            "S3Prefix",
-            "File",
-        ):
-            raise UnsupportedJobFeature("only S3Prefix inputs in File mode are emulated")
-        download_prefix(s3, s3_input["S3Uri"], Path(rewrite(s3_input["LocalPath"], root)))
-    spec = request["AppSpecification"]
-    argv = [rewrite(a, root) for a in [*spec.get("ContainerEntrypoint", []),
-                                         *spec.get("ContainerArguments", [])]]  # fmt: skip
-    if not argv:
-        raise UnsupportedJobFeature(
-            "the image's own entrypoint cannot run here: set ContainerEntrypoint"
-        )
-    env = {k: rewrite(str(v), root) for k, v in (request.get("Environment") or {}).items()}
-    (root / "opt" / "ml" / "output").mkdir(parents=True, exist_ok=True)
-    _run(argv, env, root)
-    config = request.get("ProcessingOutputConfig") or {}
-    outputs = {}
-    for output in config.get("Outputs", []):
-        s3_output = output["S3Output"]
-        if s3_output.get("S3UploadMode", "EndOfJob") != "EndOfJob":
-            raise UnsupportedJobFeature("only S3UploadMode EndOfJob is emulated")
-        folder = Path(rewrite(s3_output["LocalPath"], root))
-        folder.mkdir(parents=True, exist_ok=True)
-        upload_folder(s3, folder, s3_output["S3Uri"], config.get("KmsKeyId"))
-        outputs[output["OutputName"]] = s3_output["S3Uri"]
-    return {"ProcessingJobName": name, "ProcessingJobStatus": "Completed", "Outputs": outputs}
+    try:
+        run = processing_jobs.run_processing_job(request, s3, workdir)
+    except processing_jobs.UnsupportedProcessingFeature as error:
+        raise UnsupportedJobFeature(str(error)) from error
+    if run.status != processing_jobs.COMPLETED:
+        raise JobFailed(run.failure_reason)
+    outputs = (request.get("ProcessingOutputConfig") or {}).get("Outputs", [])
+    return {
+        "ProcessingJobName": run.name,
+        "ProcessingJobStatus": run.status,
+        "Outputs": {o["OutputName"]: o["S3Output"]["S3Uri"] for o in outputs},
+    }
 
 
 def _model_archive(model_dir: Path) -> bytes:

@@ -140,9 +140,11 @@ def _download(
     else:
         bucket, prefix = _split(s3_input["S3Uri"])
         keys = _list_keys(s3, bucket, prefix)
-        base = (
-            prefix if prefix.endswith("/") or "/" not in prefix else prefix.rsplit("/", 1)[0] + "/"
-        )
+        folder = prefix.rstrip("/") + "/"
+        if prefix.endswith("/") or (keys and all(k.startswith(folder) for k in keys)):
+            base = folder  # a folder-like prefix: its content lands directly at LocalPath
+        else:
+            base = prefix.rsplit("/", 1)[0] + "/" if "/" in prefix else ""
     if not keys:
         # SageMaker fails a job whose input matches no object.
         raise FileNotFoundError(f"no object under {s3_input['S3Uri']}")
@@ -170,12 +172,18 @@ def _upload(s3: Any, output: Mapping[str, Any], root: Path, kms_key: str | None)
         s3.upload_file(str(path), bucket, key, ExtraArgs=extra or None)
 
 
+def _aws_environment() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k.startswith("AWS_")}
+
+
 def run_subprocess(argv: list[str], env: dict[str, str], root: Path) -> tuple[int, str]:
     """The default container: a subprocess of this interpreter, in the instance folder."""
     argv = [sys.executable if a in ("python3", "python") else a for a in argv]
     done = subprocess.run(
         argv,
-        env={"PATH": os.environ.get("PATH", ""), **env},
+        # AWS_* from this process stand in for the job role's credentials and point the
+        # container's AWS calls at the emulator; nothing else of the host leaks in.
+        env={"PATH": os.environ.get("PATH", ""), **_aws_environment(), **env},
         cwd=root,
         capture_output=True,
         text=True,
@@ -215,6 +223,7 @@ def run_processing_job(
         roots.append(root)
         config = root / "opt/ml/config"
         config.mkdir(parents=True)
+        (root / "opt/ml/output").mkdir()  # where a container may leave its exit message
         (config / "resourceconfig.json").write_text(
             json.dumps({"current_host": host, "hosts": hosts})
         )
@@ -232,8 +241,14 @@ def run_processing_job(
         env = {k: rewrite(str(v), root) for k, v in (request.get("Environment") or {}).items()}
         code, stderr = run_container(_container_argv(request["AppSpecification"], root), env, root)
         if code != 0:
-            tail = "\n".join(stderr.strip().splitlines()[-5:])
-            reason = f"AlgorithmError: {host} exited with code {code}: {tail}"
+            # A container may explain itself in /opt/ml/output/message (the job's
+            # ExitMessage, up to 1 KB); otherwise the last lines of its stderr.
+            message = root / "opt/ml/output/message"
+            if message.is_file():
+                reason = f"AlgorithmError: {message.read_text(encoding='utf-8')}"
+            else:
+                tail = "\n".join(stderr.strip().splitlines()[-5:])
+                reason = f"AlgorithmError: {host} exited with code {code}: {tail}"
             run.status, run.failure_reason = FAILED, reason[:1024]  # FailureReason: up to 1 KB
             return run
     for root in roots:

@@ -168,3 +168,45 @@ def test_shards_cover_every_key_once():
     keys = [f"k{i}" for i in range(7)]
     shards = [shard_keys(keys, i, 3, "ShardedByS3Key") for i in range(3)]
     assert sorted(k for s in shards for k in s) == keys
+
+
+def test_a_folder_prefix_without_slash_lands_its_content_at_local_path(s3, tmp_path):
+    run = run_processing_job(request(count=1, uri="s3://data/capture/h"), s3, tmp_path)
+    assert run.status == "Completed", run.failure_reason
+    assert outputs(s3)["out/job-1/algo-1.json"]["seen"][0] == "00.jsonl"
+
+
+def test_a_partial_name_prefix_keeps_the_matched_names(s3, tmp_path):
+    s3.put_object(Bucket="data", Key="capture/h-late/05.jsonl", Body=b"x")
+    run = run_processing_job(request(count=1, uri="s3://data/capture/h"), s3, tmp_path)
+    assert run.status == "Completed", run.failure_reason
+    seen = outputs(s3)["out/job-1/algo-1.json"]["seen"]
+    assert "h/00.jsonl" in seen and "h-late/05.jsonl" in seen
+
+
+EXIT_WITH_MESSAGE = (
+    "import sys, pathlib\npathlib.Path(sys.argv[1]).write_text('bad')\nsys.exit(2)\n"
+)
+
+
+def test_the_exit_message_is_the_failure_reason(s3, tmp_path):
+    s3.put_object(Bucket="data", Key="code/entry.py", Body=EXIT_WITH_MESSAGE.encode())
+    job = request(count=1)
+    job["AppSpecification"]["ContainerArguments"] = ["/opt/ml/output/message"]
+    run = run_processing_job(job, s3, tmp_path)
+    assert (run.status, run.failure_reason) == (FAILED, "AlgorithmError: bad")
+
+
+def test_the_container_gets_the_aws_settings_and_nothing_else_of_the_host(
+    s3, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+    monkeypatch.setenv("HOST_ONLY_SECRET", "x")
+    script = (
+        "import os, sys\n"
+        "ok = os.environ.get('AWS_ENDPOINT_URL') == 'http://127.0.0.1:1'\n"
+        "sys.exit(0 if ok and 'HOST_ONLY_SECRET' not in os.environ else 5)\n"
+    )
+    s3.put_object(Bucket="data", Key="code/entry.py", Body=script.encode())
+    run = run_processing_job(request(count=1), s3, tmp_path)
+    assert run.status == "Completed", run.failure_reason
