@@ -251,3 +251,14 @@ def test_each_action_gets_exactly_the_user_parameters_its_code_reads(templates, 
     )
     assert read, f"{module}: no required_parameter calls found; the analysis is broken"
     assert set(parameters) == read
+
+
+@pytest.mark.parametrize("template", ["delivery.yml", "pipeline.yml"])
+def test_deployment_window_cron_takes_only_a_star_for_seconds(templates, template):
+    # DeploymentWindow rule reference: seconds allow no value but "*"; CodePipeline
+    # would refuse the pipeline after the stack's other resources were created.
+    pattern = templates[template]["Parameters"]["DeploymentWindowCron"]["AllowedPattern"]
+    for accepted in ("", "* * 9-16 ? * MON-THU", "* 0/30 8-17 ? * MON-FRI 2027"):
+        assert re.fullmatch(pattern, accepted), accepted
+    for refused in ("0 * 9-16 ? * MON-THU", "* * 9-16 ? *", "cron(* * 9-16 ? * MON-THU)"):
+        assert not re.fullmatch(pattern, refused), refused
