@@ -10,14 +10,20 @@ a plain upload under a key prefix:
     functions/drift_monitor-<hash>.zip
     functions/drift_monitor_processing-<hash>.zip
     functions/retrain_gate-<hash>.zip
-    sagemaker/code/...              the build pipeline's Processing code (+ drift_monitor)
-    sagemaker/sourcedir.tar.gz      script-mode training code (train.py, inference.py)
+    sagemaker/code-<hash>/...       the build pipeline's Processing code (+ drift_monitor)
+    sagemaker/sourcedir-<hash>.tar.gz  script-mode training code (train.py, inference.py)
 
 Each zip is named by the first 16 hex digits of its sha256, as SAM and CDK name their
 assets, and the packaged templates point at those keys. CloudFormation updates a
 function only when its Code property changes; a new object under the same key would
 leave the old code running after `make publish` + `make deploy`. With content-hashed
 keys the packaged template changes exactly when a function's code does.
+
+The build pipeline's step code is named the same way (``STEP_CODE_KEYS``): its jobs read
+it when they run, so under a fixed key a re-run of an old execution would silently run
+new code, and a template update would not show that the code changed. The packaged
+build.yml names the hashed prefix and archive, so its pipeline definition changes
+exactly when a step script (or the drift_monitor package it carries) does.
 
 Zips are byte-for-byte reproducible: entries sorted, timestamps and permissions fixed,
 no bytecode. Third-party code is installed for the Lambda platform (python3.13,
@@ -141,19 +147,41 @@ def custom_resource_entries(name: str, vendored: Path) -> list[tuple[Path, str]]
     return entries + list(files_under(vendored))
 
 
-def write_step_code(out: Path) -> None:
+# The keys build.yml names for the step code (source form) -> the packaged form's pattern.
+STEP_CODE_KEYS = {
+    "code": ("sagemaker/code/", "sagemaker/code-{digest}/"),
+    "sourcedir": ("sagemaker/sourcedir.tar.gz", "sagemaker/sourcedir-{digest}.tar.gz"),
+}
+
+
+def tree_digest(folder: Path) -> str:
+    """sha256 over every file below ``folder``: relative names and contents, sorted."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        name = path.relative_to(folder).as_posix().encode()
+        data = path.read_bytes()
+        digest.update(b"%d:%s%d:" % (len(name), name, len(data)))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def write_step_code(out: Path) -> dict[str, str]:
     """The build pipeline's code: the Processing scripts with the drift_monitor package
     beside them (a Processing input downloads the prefix), and the training source
-    directory as a reproducible tar.gz (the training toolkit's sagemaker_submit_directory)."""
-    code = out / "sagemaker" / "code"
+    directory as a reproducible tar.gz (the training toolkit's sagemaker_submit_directory).
+
+    Both are named by content (``STEP_CODE_KEYS``); returns the source key -> packaged
+    key (relative to the tree) for each."""
+    staging = out / "sagemaker" / ".code"
+    shutil.rmtree(staging, ignore_errors=True)
     for path, name in files_under(STEP_CODE):
         if path.suffix == ".py":
-            (code / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, code / name)
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, staging / name)
     for path, name in files_under(ROOT / "drift_monitor"):
         if path.suffix == ".py":
-            (code / "drift_monitor" / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, code / "drift_monitor" / name)
+            (staging / "drift_monitor" / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, staging / "drift_monitor" / name)
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as archive:
         for name in ("inference.py", "train.py"):
@@ -161,8 +189,19 @@ def write_step_code(out: Path) -> None:
             info = tarfile.TarInfo(name)
             info.size, info.mode, info.mtime = len(data), 0o644, 0
             archive.addfile(info, io.BytesIO(data))
-    with gzip.GzipFile(out / "sagemaker" / "sourcedir.tar.gz", "wb", mtime=0) as packed:
-        packed.write(buffer.getvalue())
+    packed = io.BytesIO()
+    with gzip.GzipFile(fileobj=packed, mode="wb", mtime=0) as compressed:
+        compressed.write(buffer.getvalue())
+    sourcedir = packed.getvalue()
+
+    source_code, code_pattern = STEP_CODE_KEYS["code"]
+    code_key = code_pattern.format(digest=tree_digest(staging)[:16])
+    shutil.rmtree(out / code_key, ignore_errors=True)
+    staging.rename(out / code_key)
+    source_dir, dir_pattern = STEP_CODE_KEYS["sourcedir"]
+    dir_key = dir_pattern.format(digest=hashlib.sha256(sourcedir).hexdigest()[:16])
+    (out / dir_key).write_bytes(sourcedir)
+    return {source_code: code_key, source_dir: dir_key}
 
 
 # Third-party libraries of the drift monitor, as pinned in requirements/dev.txt.
@@ -226,10 +265,15 @@ def hashed_name(archive_name: str, digest: str) -> str:
     return f"{stem}-{digest[:16]}.zip"
 
 
-def copy_templates(out: Path, digests: dict[str, str]) -> None:
-    """Copy every template, pointing each ``functions/<name>.zip`` at its hashed key."""
+def copy_templates(
+    out: Path, digests: dict[str, str], step_code: dict[str, str] | None = None
+) -> None:
+    """Copy every template, pointing each ``functions/<name>.zip`` at its hashed key and
+    each step-code key (``STEP_CODE_KEYS``) at its content-named one."""
     (out / "templates").mkdir(parents=True, exist_ok=True)
     unused = set(digests)
+    replacements = dict(step_code or {})
+    unused_code = set(replacements)
     for template in sorted((ROOT / "templates").glob("*.yml")):
         text = template.read_text(encoding="utf-8")
         for archive_name, digest in digests.items():
@@ -237,9 +281,15 @@ def copy_templates(out: Path, digests: dict[str, str]) -> None:
             if reference in text:
                 unused.discard(archive_name)
                 text = text.replace(reference, f"functions/{hashed_name(archive_name, digest)}")
+        for reference, key in replacements.items():
+            if reference in text:
+                unused_code.discard(reference)
+                text = text.replace(reference, key)
         (out / "templates" / template.name).write_text(text, encoding="utf-8")
     if unused:
         raise SystemExit(f"no template refers to functions/{', '.join(sorted(unused))}")
+    if unused_code:
+        raise SystemExit(f"no template refers to {', '.join(sorted(unused_code))}")
 
 
 def package(out: Path, cache: Path) -> dict[str, str]:
@@ -260,12 +310,12 @@ def package(out: Path, cache: Path) -> dict[str, str]:
     archive = out / "functions" / "drift_monitor_processing.zip"
     digests[archive.name] = write_zip(archive, processing_entries(processing_site))
     digests.update(package_delivery.build(out, write_zip, files_under))
-    write_step_code(out)
+    step_code = write_step_code(out)
 
     for archive_name, digest in digests.items():
         built = out / "functions" / archive_name
         built.rename(built.with_name(hashed_name(archive_name, digest)))
-    copy_templates(out, digests)
+    copy_templates(out, digests, step_code)
     # The pipeline deploys the packaged templates (hashed function keys) from the archive.
     release.build(out, write_zip)
     return digests

@@ -1,4 +1,5 @@
 import hashlib
+import re
 import shutil
 import subprocess
 import sys
@@ -181,17 +182,93 @@ def test_retrain_gate_zip_carries_the_shared_package_lookup(two_builds):
 
 
 def test_step_code_has_the_scripts_and_the_monitor_and_a_reproducible_sourcedir(tmp_path):
-    package.write_step_code(tmp_path / "a")
-    package.write_step_code(tmp_path / "b")
-    code = tmp_path / "a" / "sagemaker" / "code"
+    keys_a = package.write_step_code(tmp_path / "a")
+    keys_b = package.write_step_code(tmp_path / "b")
+    assert keys_a == keys_b
+    code_key = keys_a["sagemaker/code/"]
+    dir_key = keys_a["sagemaker/sourcedir.tar.gz"]
+    assert re.fullmatch(r"sagemaker/code-[0-9a-f]{16}/", code_key)
+    assert re.fullmatch(r"sagemaker/sourcedir-[0-9a-f]{16}\.tar\.gz", dir_key)
+    code = tmp_path / "a" / code_key
     assert {"preprocess.py", "evaluate.py", "data_quality.py", "inference.py"} <= {
         p.name for p in code.iterdir()
     }
     assert (code / "drift_monitor" / "baseline.py").is_file()
-    tars = [(tmp_path / d / "sagemaker" / "sourcedir.tar.gz").read_bytes() for d in "ab"]
+    # Nothing else under sagemaker/: no fixed-key copy and no staging folder left over.
+    assert sorted(p.name for p in (tmp_path / "a" / "sagemaker").iterdir()) == sorted(
+        [code_key.split("/")[1], dir_key.split("/")[1]]
+    )
+    tars = [(tmp_path / d / dir_key).read_bytes() for d in "ab"]
     assert tars[0] == tars[1]
-    with tarfile.open(tmp_path / "a" / "sagemaker" / "sourcedir.tar.gz") as archive:
+    assert dir_key == f"sagemaker/sourcedir-{hashlib.sha256(tars[0]).hexdigest()[:16]}.tar.gz"
+    with tarfile.open(tmp_path / "a" / dir_key) as archive:
         assert sorted(archive.getnames()) == ["inference.py", "train.py"]
+
+
+def test_packaged_build_yml_names_the_hashed_step_code(two_builds):
+    out, _, _ = two_builds
+    packaged = (out / "templates" / "build.yml").read_text()
+    assert "sagemaker/code/" not in packaged and "sagemaker/sourcedir.tar.gz" not in packaged
+    (code_key,) = re.findall(r"sagemaker/code-[0-9a-f]{16}/", packaged)
+    (dir_key,) = re.findall(r"sagemaker/sourcedir-[0-9a-f]{16}\.tar\.gz", packaged)
+    assert (out / code_key / "preprocess.py").is_file()
+    assert (out / dir_key).is_file()
+    # The job role may read them: both stay under the sagemaker/ prefix its policy names.
+    assert "${TemplatesKeyPrefix}sagemaker/*" in packaged
+
+
+def _copy_sources(target):
+    for folder in ("custom_resources", "drift_monitor", "templates", "requirements",
+                   "sample_model", "delivery_functions", "parameters"):  # fmt: skip
+        if (package.ROOT / folder).is_dir():
+            shutil.copytree(package.ROOT / folder, target / folder,
+                            ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("changed_file", "changed_keys"),
+    [
+        ("sample_model/code/preprocess.py", {"sagemaker/code/"}),
+        # train.py is in both: the training source directory and the code prefix.
+        ("sample_model/code/train.py", {"sagemaker/code/", "sagemaker/sourcedir.tar.gz"}),
+        ("drift_monitor/baseline.py", {"sagemaker/code/"}),
+    ],
+)
+def test_changing_a_step_source_changes_the_packaged_build_definition(
+    tmp_path, monkeypatch, changed_file, changed_keys
+):
+    before = package.write_step_code(tmp_path / "before")
+    source = tmp_path / "source"
+    _copy_sources(source)
+    edited = source / changed_file
+    edited.write_text(edited.read_text() + "\n# a change\n")
+    monkeypatch.setattr(package, "ROOT", source)
+    monkeypatch.setattr(package, "STEP_CODE", source / "sample_model" / "code")
+    after = package.write_step_code(tmp_path / "after")
+    for key in before:
+        assert (after[key] != before[key]) == (key in changed_keys), key
+    # The packaged template, and so the pipeline definition CloudFormation sends, differ
+    # exactly in that key.
+    (tmp_path / "old").mkdir()
+    (tmp_path / "new").mkdir()
+    package.copy_templates(tmp_path / "old", {}, before)
+    package.copy_templates(tmp_path / "new", {}, after)
+    old = (tmp_path / "old" / "templates" / "build.yml").read_text()
+    new = (tmp_path / "new" / "templates" / "build.yml").read_text()
+    assert old != new
+    expected = old
+    for key in changed_keys:
+        expected = expected.replace(before[key], after[key])
+    assert new == expected
+    for unchanged in ("monitoring.yml", "delivery.yml", "stage.yml"):
+        assert (tmp_path / "old" / "templates" / unchanged).read_text() == (
+            tmp_path / "new" / "templates" / unchanged
+        ).read_text()
+
+
+def test_a_step_code_key_no_template_names_is_refused(tmp_path):
+    with pytest.raises(SystemExit, match="sagemaker/elsewhere/"):
+        package.copy_templates(tmp_path, {}, {"sagemaker/elsewhere/": "sagemaker/x-1/"})
 
 
 def test_a_missing_pin_is_named(tmp_path):

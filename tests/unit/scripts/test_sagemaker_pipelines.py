@@ -31,7 +31,7 @@ def world(emulator, tmp_path_factory):
         s3.create_bucket(Bucket=bucket)
     key = emulator.client("kms", REGION).create_key()["KeyMetadata"]["Arn"]
     out = tmp_path_factory.mktemp("dist")
-    package.write_step_code(out)
+    keys = package.write_step_code(out)
     for path in (out / "sagemaker").rglob("*"):
         if path.is_file():
             relative = path.relative_to(out).as_posix()
@@ -47,8 +47,8 @@ def world(emulator, tmp_path_factory):
         "MetricThreshold": "0.75", "AWS::Region": REGION,
         "Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.9-0",
         "RoleArn": "arn:aws:iam::123456789012:role/build",
-        "CodeUri": "s3://hosting/driftgate/sagemaker/code/",
-        "SourceUri": "s3://hosting/driftgate/sagemaker/sourcedir.tar.gz",
+        "CodeUri": f"s3://hosting/driftgate/{keys['sagemaker/code/']}",
+        "SourceUri": f"s3://hosting/driftgate/{keys['sagemaker/sourcedir.tar.gz']}",
     }  # fmt: skip
     return s3, sagemaker, values, tmp_path_factory.mktemp("work")
 
