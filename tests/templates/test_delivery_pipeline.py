@@ -3,6 +3,7 @@ and that the stage stacks' role covers what stage.yml creates."""
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,21 +32,58 @@ def sub_text(value: Any) -> str:
     return value["Fn::Sub"] if isinstance(value, dict) else value
 
 
+try:  # Python 3.11+
+    from re import _parser as regex_parser  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover
+    import sre_parse as regex_parser  # type: ignore[no-redef]
+
+# Pseudo parameters have no pattern to read a bound from: the longest value each takes.
+PSEUDO_LONGEST = {
+    "AWS::Region": 25,  # the templates' own region-parameter bound (us-isof-south-1 is 15)
+    "AWS::URLSuffix": len("amazonaws.com.cn"),
+    "AWS::Partition": len("aws-us-gov"),
+    "AWS::AccountId": 12,
+}
+# Values the root passes from the foundation stack's outputs, not from a root parameter:
+# the longest value each can have, against the bound delivery.yml gives it.
+FOUNDATION_LONGEST = {
+    # A key ARN: the longest partition, a 15-character region, a multi-Region key id.
+    "KmsKeyArn": len("arn:aws-us-gov:kms:us-isof-south-1:123456789012:key/mrk-") + 32,
+    "DataBucketName": 63,  # S3 bucket names are 3 to 63 characters
+}
+
+
+def longest(spec: dict[str, Any]) -> int | None:
+    """The longest value a parameter accepts, from its own MaxLength, AllowedValues and
+    AllowedPattern (None: unbounded)."""
+    bounds = []
+    if "MaxLength" in spec:
+        bounds.append(int(spec["MaxLength"]))
+    if "AllowedValues" in spec:
+        bounds.append(max(len(str(v)) for v in spec["AllowedValues"]))
+    if "AllowedPattern" in spec:
+        _, widest = regex_parser.parse(spec["AllowedPattern"]).getwidth()
+        if widest < regex_parser.MAXREPEAT:
+            bounds.append(widest)
+    return min(bounds) if bounds else None
+
+
 def longest_values(template: dict[str, Any]) -> dict[str, str]:
-    """The longest value each delivery.yml parameter allows (patterns read by hand)."""
-    return {
-        "ProjectName": "p" * 21,
-        "ModelPackageGroupName": "g" * 63,
-        "ArtifactsBucketName": "b" * 63,
-        "ArtifactsKmsKeyArn": "arn:aws-us-gov:kms:ap-southeast-2:123456789012:key/" + "f" * 36,
-        "MonitoringBackend": "model-monitor",
-        "KmsKeyArn": "arn:aws-us-gov:kms:ap-southeast-2:123456789012:key/" + "f" * 36,
-        "DataBucketName": "d" * 63,
-        "NotificationTopicArn": "arn:aws-us-gov:sns:ap-southeast-2:123456789012:" + "t" * 80,
-        "TemplatesBucketName": "h" * 63,
-        "TemplatesKeyPrefix": "driftgate/releases/v1/",
-        "TemplatesBucketRegion": "ap-southeast-2",
-    }
+    """The longest value each bounded parameter allows, derived from its own bounds."""
+    values = {name: "x" * n for name, n in PSEUDO_LONGEST.items()}
+    for name, spec in template["Parameters"].items():
+        bound = longest(spec)
+        if bound is not None:
+            values[name] = "x" * bound
+    return values
+
+
+def test_longest_reads_the_bounds():
+    assert longest({"AllowedPattern": "^[a-z][a-z0-9-]{1,20}$"}) == 21
+    assert longest({"AllowedPattern": "^[a-z0-9](-*[a-z0-9]){0,62}$"}) is None
+    assert longest({"AllowedPattern": "^[a-z0-9](-*[a-z0-9]){0,62}$", "MaxLength": 63}) == 63
+    assert longest({"AllowedValues": ["builtin", "model-monitor"]}) == 13
+    assert longest({"AllowedPattern": "^.{0,9}$", "MaxLength": 20}) == 9
 
 
 def test_queued_v2_pipeline(templates):
@@ -88,16 +126,109 @@ def test_no_action_replaces_a_stack_on_failure(templates):
         assert action.get("Configuration", {}).get("ActionMode") != "REPLACE_ON_FAILURE"
 
 
-def test_parameter_overrides_fit_even_with_the_longest_values(templates):
+def configuration_fields(templates: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
+    """(action or rule, field, raw value) of every action's and rule's configuration."""
+    for stage_spec in pipeline(templates)["Stages"]:
+        for action in stage_spec["Actions"]:
+            for key, raw in action.get("Configuration", {}).items():
+                yield action["Name"], key, raw
+        for when in ("BeforeEntry", "OnSuccess", "OnFailure"):
+            for branch in _if_branches(stage_spec.get(when)):
+                for condition in branch.get("Conditions", []):
+                    for rule in condition.get("Rules", []):
+                        for key, raw in rule.get("Configuration", {}).items():
+                            yield rule["Name"], key, raw
+
+
+def _if_branches(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, dict) and "Fn::If" in node:
+        return [b for b in node["Fn::If"][1:] if isinstance(b, dict) and "Ref" not in b]
+    return [node] if isinstance(node, dict) else []
+
+
+def worst_case(text: str, values: dict[str, str]) -> str:
+    def value(match: re.Match[str]) -> str:
+        name = match[1]
+        assert name in values, f"${{{name}}} in an action configuration has no length bound"
+        return values[name]
+
+    return re.sub(r"\$\{([A-Za-z:]+)\}", value, text)
+
+
+def test_every_configuration_field_fits_with_the_longest_values(templates):
+    # CodePipeline refuses a configuration value over 1000 characters (ActionDeclaration
+    # configuration, CodePipeline API reference); "Variables reference": variable syntax
+    # counts as entered. Every ${Parameter} takes the longest value its bounds allow.
     values = longest_values(templates["delivery.yml"])
-    for action in actions(templates).values():
-        for key, raw in action.get("Configuration", {}).items():
-            if isinstance(raw, dict) and "Fn::Sub" not in raw:
-                continue  # a Ref or GetAtt: one value, bounded by its own pattern
-            text = re.sub(
-                r"\$\{([A-Za-z:]+)\}", lambda m: values.get(m[1], "x" * 20), sub_text(raw)
-            )
-            assert len(text) <= CONFIGURATION_VALUE_LIMIT, f"{action['Name']}.{key}: {len(text)}"
+    checked = set()
+    for owner, key, raw in configuration_fields(templates):
+        if isinstance(raw, dict) and "Fn::Sub" not in raw:
+            # A Ref or GetAtt: one value (a parameter, bounded, or a resource's name/ARN).
+            name = raw.get("Ref")
+            if name in values:
+                assert len(values[name]) <= CONFIGURATION_VALUE_LIMIT, f"{owner}.{key}"
+            continue
+        text = worst_case(sub_text(raw), values)
+        assert len(text) <= CONFIGURATION_VALUE_LIMIT, f"{owner}.{key}: {len(text)}"
+        checked.add((owner, key))
+    assert {("DeployStaging", "ParameterOverrides"), ("DeployProduction", "ParameterOverrides"),
+            ("ResolveVersion", "UserParameters"), ("TestStaging", "UserParameters"),
+            ("ApproveProduction", "CustomData")} <= checked  # fmt: skip
+
+
+def test_the_worst_case_check_notices_an_unbounded_or_too_long_override(templates):
+    values = longest_values(templates["delivery.yml"])
+    overrides = sub_text(actions(templates)["DeployStaging"]["Configuration"]["ParameterOverrides"])
+    # The topic written out instead of through its variable: no bound, refused by name.
+    written_out = overrides.replace("#{variables.NotificationTopicArn}", "${NotificationTopicArn}")
+    with pytest.raises(AssertionError, match="NotificationTopicArn"):
+        worst_case(written_out, values)
+    # A prefix without MaxLength is unbounded; with a 200-character bound it no longer fits.
+    spec = dict(templates["delivery.yml"]["Parameters"]["TemplatesKeyPrefix"])
+    del spec["MaxLength"]
+    assert longest(spec) is None
+    longer = {**values, "TemplatesKeyPrefix": "x" * 200}
+    assert len(worst_case(overrides, longer)) > CONFIGURATION_VALUE_LIMIT
+
+
+def test_the_topic_reaches_the_stages_through_a_pipeline_variable(templates):
+    declared = {v["Name"]: v for v in pipeline(templates)["Variables"]}
+    assert declared["NotificationTopicArn"]["DefaultValue"] == {"Ref": "NotificationTopicArn"}
+    for name in ("DeployStaging", "DeployProduction"):
+        configuration = actions(templates)[name]["Configuration"]
+        overrides = json.loads(sub_text(configuration["ParameterOverrides"]))
+        assert overrides["NotificationTopicArn"] == "#{variables.NotificationTopicArn}"
+
+
+def test_root_refuses_what_the_delivery_stack_would_refuse(templates):
+    # The root nests delivery.yml after the foundation stack exists: a value the delivery
+    # stack refuses would fail there, after resources were created. Every value the root
+    # passes to it must be bounded at least as tightly in the root.
+    delivery = templates["delivery.yml"]["Parameters"]
+    root = templates["pipeline.yml"]["Parameters"]
+    (passed,) = [r["Properties"]["Parameters"] for r in templates["pipeline.yml"]["Resources"].values()
+                 if r["Type"] == "AWS::CloudFormation::Stack"
+                 and "delivery.yml" in json.dumps(r["Properties"]["TemplateURL"])]  # fmt: skip
+    used = set(re.findall(r"\$\{([A-Za-z]+)\}", json.dumps(pipeline(templates)["Stages"])))
+    for name in sorted(used & set(delivery)):
+        bound = longest(delivery[name])
+        assert bound is not None, f"delivery.yml {name} is unbounded"
+        value = passed[name]
+        sources = [v["Ref"] for v in _if_values(value) if "Ref" in v]
+        if any("Fn::GetAtt" in v for v in _if_values(value)):
+            assert FOUNDATION_LONGEST[name] <= bound, name
+        for source in sources:
+            if source in PSEUDO_LONGEST:
+                assert PSEUDO_LONGEST[source] <= bound, name
+            else:
+                root_bound = longest(root[source])
+                assert root_bound is not None and root_bound <= bound, (name, root_bound, bound)
+
+
+def _if_values(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, dict) and "Fn::If" in node:
+        return [v for b in node["Fn::If"][1:] for v in _if_values(b)]
+    return [node] if isinstance(node, dict) else []
 
 
 def test_overrides_and_stage_files_name_real_stage_parameters_and_cover_the_required(templates):
