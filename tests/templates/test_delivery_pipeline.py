@@ -206,7 +206,8 @@ def test_root_refuses_what_the_delivery_stack_would_refuse(templates):
     # passes to it must be bounded at least as tightly in the root.
     delivery = templates["delivery.yml"]["Parameters"]
     root = templates["pipeline.yml"]["Parameters"]
-    (passed,) = [r["Properties"]["Parameters"] for r in templates["pipeline.yml"]["Resources"].values()
+    nested = templates["pipeline.yml"]["Resources"].values()
+    (passed,) = [r["Properties"]["Parameters"] for r in nested
                  if r["Type"] == "AWS::CloudFormation::Stack"
                  and "delivery.yml" in json.dumps(r["Properties"]["TemplateURL"])]  # fmt: skip
     used = set(re.findall(r"\$\{([A-Za-z]+)\}", json.dumps(pipeline(templates)["Stages"])))

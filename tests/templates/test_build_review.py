@@ -1,0 +1,86 @@
+"""Findings of the build.yml review against the AWS docs, each pinned by a test:
+schedule expressions EventBridge accepts, the job role's ECR pull of the prebuilt image,
+and the delivery role's CloudFormation-action permissions."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# EventBridge, "Schedule expressions for rules": cron has six fields; rate's unit is
+# singular when the value is 1 and plural when it is greater.
+ACCEPTED = [
+    "off",
+    "cron(0 3 1 * ? *)",
+    "cron(0/15 * * * ? *)",
+    "cron(0 12 ? * MON-FRI *)",
+    "rate(1 minute)",
+    "rate(1 hour)",
+    "rate(1 day)",
+    "rate(2 days)",
+    "rate(15 minutes)",
+    "rate(10 hours)",
+]
+REFUSED = [
+    "rate(1 minutes)",
+    "rate(1 days)",
+    "rate(5 minute)",
+    "rate(0 minutes)",
+    "rate(12 day)",
+    "cron(0 3 1 * ?)",
+    "cron(0 3 1 * ? * *)",
+    "cron()",
+    "cron(0  3 1 * ? *)",
+    "daily",
+]
+
+
+@pytest.mark.parametrize("template", ["build.yml", "pipeline.yml"])
+def test_retrain_schedule_accepts_only_what_eventbridge_accepts(templates, template):
+    pattern = templates[template]["Parameters"]["RetrainSchedule"]["AllowedPattern"]
+    for value in ACCEPTED:
+        assert re.fullmatch(pattern, value), f"{template} refuses {value}"
+    for value in REFUSED:
+        assert not re.fullmatch(pattern, value), f"{template} accepts {value}"
+    default = templates[template]["Parameters"]["RetrainSchedule"]["Default"]
+    assert re.fullmatch(pattern, default)
+
+
+def _statements(templates, template, role):
+    policies = templates[template]["Resources"][role]["Properties"]["Policies"]
+    return [s for p in policies for s in p["PolicyDocument"]["Statement"] if isinstance(s, dict)]
+
+
+def test_the_job_role_pulls_the_prebuilt_image_it_names(templates):
+    statements = {
+        s.get("Sid"): s for s in _statements(templates, "build.yml", "PipelineExecutionRole")
+    }
+    assert statements["EcrLogin"]["Action"] == "ecr:GetAuthorizationToken"
+    assert statements["EcrLogin"]["Resource"] == "*"
+    pull = statements["PullSklearnImage"]
+    assert sorted(pull["Action"]) == [
+        "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
+    ]  # fmt: skip
+    template_string, parts = pull["Resource"]["Fn::Sub"]
+    assert template_string == (
+        "arn:${AWS::Partition}:ecr:${AWS::Region}:${Account}:repository/${Repository}"
+    )
+    # The same map row as the image the steps run (and the package registers).
+    body = templates["build.yml"]["Resources"]["BuildPipeline"]["Properties"]
+    image = body["PipelineDefinition"]["PipelineDefinitionBody"]["Fn::Sub"][1]["Image"]
+    assert image["Fn::Sub"][1] == parts
+
+
+def test_the_pipeline_role_may_validate_templates_and_no_stage_file_sets_a_stack_policy(
+    templates,
+):
+    role = templates["delivery.yml"]["Resources"]["PipelineRole"]["Properties"]
+    statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    (validate,) = [s for s in statements if s.get("Sid") == "ValidateStageTemplate"]
+    assert validate["Action"] == "cloudformation:ValidateTemplate"
+    assert validate["Resource"] == "*"
+    for path in sorted((ROOT / "parameters" / "stages").glob("*.json")):
+        assert "StackPolicy" not in json.loads(path.read_text()), path.name
