@@ -107,9 +107,23 @@ class Decision:
         }
 
 
+# The input build.yml's EventBridge Scheduler schedule sends (a constant template whose
+# <aws.scheduler.…> keywords Scheduler replaces; Scheduler guide, "Adding context
+# attributes"): not an EventBridge event, so it carries no id.
+SCHEDULER_SOURCE, SCHEDULER_DETAIL_TYPE = "driftgate.schedule", "Scheduled Retrain"
+
+
 def classify(event: Mapping[str, Any]) -> Trigger:
-    """The trigger of an EventBridge event (docs: EventBridge event structure)."""
+    """The trigger of an EventBridge event (docs: EventBridge event structure) or of the
+    retrain schedule's input."""
     source, detail_type = event.get("source"), event.get("detail-type")
+    if source == SCHEDULER_SOURCE and detail_type == SCHEDULER_DETAIL_TYPE:
+        schedule, scheduled = event.get("schedule_arn"), event.get("scheduled_time")
+        if not schedule or not scheduled or "<aws.scheduler." in f"{schedule}{scheduled}":
+            raise GateError("the schedule's input has no schedule_arn and scheduled_time")
+        # One id per scheduled time: every attempt at the same occurrence (Lambda's async
+        # retries, a Scheduler retry) is the same trigger, so the duplicate check holds.
+        return Trigger(SCHEDULE, f"{schedule}@{scheduled}", f"schedule {schedule} at {scheduled}")
     event_id = str(event.get("id") or "")
     if not event_id:
         raise GateError("the event has no id; the gate is invoked by EventBridge rules only")

@@ -6,7 +6,6 @@ import fnmatch
 import pytest
 
 RULES = {
-    "ScheduleRule": ("SchedulePermission", "HasSchedule"),
     "NewDataRule": ("NewDataPermission", "OnNewData"),
     "MonitorDriftRule": ("MonitorDriftPermission", "OnDrift"),
     "DriftAlarmRule": ("DriftAlarmPermission", "OnDrift"),
@@ -31,7 +30,10 @@ def test_each_rule_targets_the_gate_and_may_invoke_it(build, rule):
 
 
 def test_schedule_is_a_parameter_and_off_removes_the_rule(templates, build):
-    assert build["ScheduleRule"]["Properties"]["ScheduleExpression"] == {"Ref": "RetrainSchedule"}
+    schedule = build["ScheduledRetrain"]
+    assert schedule["Type"] == "AWS::Scheduler::Schedule"
+    assert schedule["Condition"] == build["ScheduledRetrainRole"]["Condition"] == "HasSchedule"
+    assert schedule["Properties"]["ScheduleExpression"] == {"Ref": "RetrainSchedule"}
     assert templates["build.yml"]["Conditions"]["HasSchedule"] == {
         "Fn::Not": [{"Fn::Equals": [{"Ref": "RetrainSchedule"}, "off"]}]
     }
@@ -98,3 +100,22 @@ def test_every_finished_build_goes_to_the_topic(build):
     }  # fmt: skip
     (target,) = rule["Targets"]
     assert target["Arn"] == {"Ref": "NotificationTopicArn"}
+
+
+def test_the_schedule_invokes_the_gate_with_its_own_role_as_the_monitors_does(templates, build):
+    properties = build["ScheduledRetrain"]["Properties"]
+    monitor = templates["monitoring.yml"]["Resources"]["MonitorSchedule"]["Properties"]
+    # Consistent with the drift monitor's schedule (issue 8): no flexible window, the
+    # Scheduler's own key (the input is a constant), a bounded retry.
+    assert properties["FlexibleTimeWindow"] == monitor["FlexibleTimeWindow"] == {"Mode": "OFF"}
+    assert "KmsKeyArn" not in properties and "KmsKeyArn" not in monitor
+    assert properties["Target"]["RetryPolicy"]["MaximumRetryAttempts"] == 2
+    assert properties["Target"]["Arn"] == {"Fn::GetAtt": ["RetrainGateFunction", "Arn"]}
+    assert properties["Target"]["RoleArn"] == {"Fn::GetAtt": ["ScheduledRetrainRole", "Arn"]}
+    role = build["ScheduledRetrainRole"]["Properties"]
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    (statement,) = role["Policies"][0]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "lambda:InvokeFunction"
+    assert statement["Resource"] == {"Fn::GetAtt": ["RetrainGateFunction", "Arn"]}

@@ -355,3 +355,37 @@ def test_handler_imports_from_its_zip_layout(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(root / "handler.py")
+
+
+def test_the_build_schedules_input_is_a_schedule_trigger_named_by_its_occurrence():
+    from cfnlint.decode import cfn_yaml
+
+    build = cfn_yaml.load(str(SOURCES.parent / "templates" / "build.yml"))
+    template = build["Resources"]["ScheduledRetrain"]["Properties"]["Target"]["Input"]
+
+    def sent(time: str) -> dict[str, Any]:
+        # As Scheduler sends it: each <aws.scheduler.…> keyword replaced by its value.
+        arn = "arn:aws:scheduler:us-east-1:1:schedule/default/p-retrain"
+        text = template.replace("<aws.scheduler.schedule-arn>", arn)
+        return json.loads(text.replace("<aws.scheduler.scheduled-time>", time))
+
+    trigger = gate.classify(sent("2026-12-01T03:00:00Z"))
+    assert trigger.kind == gate.SCHEDULE
+    assert trigger.event_id.endswith("p-retrain@2026-12-01T03:00:00Z")
+    # Another occurrence is another trigger; the same one again is the same (duplicate).
+    assert gate.classify(sent("2027-01-01T03:00:00Z")).event_id != trigger.event_id
+    assert gate.classify(sent("2026-12-01T03:00:00Z")) == trigger
+    # Unreplaced keywords (not sent by Scheduler) are refused, not shared by every run.
+    with pytest.raises(gate.GateError):
+        gate.classify(json.loads(template))
+
+
+def test_a_scheduler_trigger_starts_a_regular_retrain_once(config):
+    fake = FakeSageMaker()
+    scheduled = {"source": "driftgate.schedule", "detail-type": "Scheduled Retrain",
+                 "schedule_arn": "arn:aws:scheduler:us-east-1:1:schedule/default/p-retrain",
+                 "scheduled_time": "2026-12-01T03:00:00Z"}  # fmt: skip
+    first = gate.decide(scheduled, config, fake, NOW)
+    assert first.action == "started" and first.trigger.kind == gate.SCHEDULE
+    again = gate.decide(scheduled, config, fake, NOW)
+    assert again.action == "skipped" and again.reason.startswith("duplicate")
