@@ -84,3 +84,24 @@ def test_the_pipeline_role_may_validate_templates_and_no_stage_file_sets_a_stack
     assert validate["Resource"] == "*"
     for path in sorted((ROOT / "parameters" / "stages").glob("*.json")):
         assert "StackPolicy" not in json.loads(path.read_text()), path.name
+
+
+# Families of SageMaker instance types whose volumes are EBS (no local instance store;
+# EC2 "Instance store volumes" lists the ones that have one, such as m5d, c5d, r5d, g4dn,
+# g5, p3dn, p4d).
+EBS_ONLY_FAMILIES = {"t3", "m5", "c5", "r5"}
+
+
+@pytest.mark.parametrize("parameter", ["ProcessingInstanceType", "TrainingInstanceType"])
+def test_job_instance_types_accept_no_local_storage_type(templates, parameter):
+    spec = templates["build.yml"]["Parameters"][parameter]
+    assert "AllowedPattern" not in spec, "a pattern lets ml.m5d.large through"
+    allowed = spec["AllowedValues"]
+    assert spec["Default"] in allowed
+    for value in allowed:
+        family = re.fullmatch(r"ml\.([a-z0-9]+)\.[a-z0-9]+", value)
+        assert family and family[1] in EBS_ONLY_FAMILIES, value
+    # Every job the pipeline runs encrypts its volume with the stack key, which is why.
+    body = templates["build.yml"]["Resources"]["BuildPipeline"]["Properties"]
+    text = body["PipelineDefinition"]["PipelineDefinitionBody"]["Fn::Sub"][0]
+    assert text.count('"VolumeKmsKeyId": "${KmsKeyArn}"') == 4
