@@ -33,6 +33,9 @@ ACTIVE = ("Executing", "Stopping")
 # Executions listed to find a duplicate or a running one; the gate starts at most one at
 # a time, so the newest few are enough.
 RECENT = 20
+# CreateProcessingJob Environment: values of at most 256 characters. The previous
+# baseline's URIs reach the DataQuality step's environment (build.yml).
+ENVIRONMENT_VALUE_LIMIT = 256
 
 
 class GateError(Exception):
@@ -231,6 +234,14 @@ def decide(event: Mapping[str, Any], config: Config, sagemaker: Any, now: dateti
             isinstance(cause, ClientError) and not is_not_found(cause)
         )
         raise (AwsFault if retry else GateError)(str(error)) from error
+    for uri in previous or ():
+        if len(uri) > ENVIRONMENT_VALUE_LIMIT:
+            raise GateError(
+                f"the previous baseline {uri[:80]}... is {len(uri)} characters; the DataQuality "
+                f"step receives it in its environment, whose values SageMaker caps at "
+                f"{ENVIRONMENT_VALUE_LIMIT} (CreateProcessingJob Environment), so the build "
+                "would fail: register that package's DriftCheckBaselines under a shorter key"
+            )
     skip_check, register_new = check_flags(trigger, config, previous is not None)
     parameters = (
         ("SkipCheck", skip_check),

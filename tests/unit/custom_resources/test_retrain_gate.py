@@ -389,3 +389,30 @@ def test_a_scheduler_trigger_starts_a_regular_retrain_once(config):
     assert first.action == "started" and first.trigger.kind == gate.SCHEDULE
     again = gate.decide(scheduled, config, fake, NOW)
     assert again.action == "skipped" and again.reason.startswith("duplicate")
+
+
+def test_a_previous_baseline_too_long_for_the_jobs_environment_is_refused_by_name(config):
+    # The DataQuality step gets the URIs as environment values (at most 256 characters,
+    # CreateProcessingJob): starting would only fail the build later.
+    long_uri = "s3://artifacts/" + "k" * 240 + "/statistics.json"
+    fake = FakeSageMaker(previous=(long_uri, PREVIOUS[1]))
+    with pytest.raises(gate.GateError, match="256"):
+        gate.decide(event("schedule"), config, fake, NOW)
+    assert fake.starts == []
+    fits = "s3://artifacts/" + "k" * (256 - len("s3://artifacts/") - len("/s.json")) + "/s.json"
+    assert len(fits) == 256
+    fake = FakeSageMaker(previous=(fits, PREVIOUS[1]))
+    assert gate.decide(event("schedule"), config, fake, NOW).action == "started"
+
+
+def test_the_baselines_the_build_registers_fit_the_jobs_environment():
+    from cfnlint.decode import cfn_yaml
+
+    build = cfn_yaml.load(str(SOURCES.parent / "templates" / "build.yml"))
+    body = build["Resources"]["BuildPipeline"]["Properties"]["PipelineDefinition"]
+    text = body["PipelineDefinitionBody"]["Fn::Sub"][0]
+    assert '"s3://${ArtifactsBucketName}/${ProjectName}/build/baselines"' in text
+    # Longest bucket (63) and project (21) names; a pipeline execution id is 12 characters
+    # (allow 64); the longest file the package names under it.
+    longest = f"s3://{'b' * 63}/{'p' * 21}/build/baselines/{'e' * 64}/drift_check/constraints.json"
+    assert len(longest) <= gate.ENVIRONMENT_VALUE_LIMIT
