@@ -105,3 +105,21 @@ def test_job_instance_types_accept_no_local_storage_type(templates, parameter):
     body = templates["build.yml"]["Resources"]["BuildPipeline"]["Properties"]
     text = body["PipelineDefinition"]["PipelineDefinitionBody"]["Fn::Sub"][0]
     assert text.count('"VolumeKmsKeyId": "${KmsKeyArn}"') == 4
+
+
+def test_the_images_python_runs_the_step_code():
+    # The steps import drift_monitor, which needs Python 3.11 (datetime.UTC). The image
+    # tag names no Python ("py3"), but it serves scikit-learn SKLEARN_VERSION, whose own
+    # Requires-Python (the locally pinned wheel of that version) bounds it from below.
+    from importlib import metadata
+
+    from scripts import generate_image_map
+
+    sklearn = metadata.distribution("scikit-learn")
+    version = ".".join(sklearn.version.split(".")[:2])
+    assert generate_image_map.SKLEARN_VERSION.startswith(f"{version}-")
+    floor = re.fullmatch(r">=\s*3\.(\d+)", sklearn.metadata["Requires-Python"].strip())
+    assert floor and int(floor[1]) >= 11
+    uses_utc = [p.name for p in (ROOT / "drift_monitor").glob("*.py")
+                if re.search(r"from datetime import .*\bUTC\b", p.read_text())]  # fmt: skip
+    assert uses_utc, "no 3.11-only import left: this test's premise changed"
