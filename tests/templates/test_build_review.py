@@ -92,19 +92,48 @@ def test_the_pipeline_role_may_validate_templates_and_no_stage_file_sets_a_stack
 EBS_ONLY_FAMILIES = {"t3", "m5", "c5", "r5"}
 
 
-@pytest.mark.parametrize("parameter", ["ProcessingInstanceType", "TrainingInstanceType"])
-def test_job_instance_types_accept_no_local_storage_type(templates, parameter):
-    spec = templates["build.yml"]["Parameters"][parameter]
+# Every instance-type parameter of a job whose volume the stack key encrypts, and the
+# SageMaker API shape that names the type (botocore's model holds the API's enum).
+JOB_INSTANCE_TYPES = [
+    ("build.yml", "ProcessingInstanceType", "ProcessingInstanceType"),
+    ("build.yml", "TrainingInstanceType", "TrainingInstanceType"),
+    ("monitoring.yml", "ProcessingInstanceType", "ProcessingInstanceType"),
+    ("monitoring.yml", "MonitoringInstanceType", "ProcessingInstanceType"),
+]
+
+
+@pytest.mark.parametrize(("template", "parameter", "shape"), JOB_INSTANCE_TYPES)
+def test_job_instance_types_accept_no_local_storage_type(templates, template, parameter, shape):
+    import botocore.session
+
+    spec = templates[template]["Parameters"][parameter]
     assert "AllowedPattern" not in spec, "a pattern lets ml.m5d.large through"
     allowed = spec["AllowedValues"]
     assert spec["Default"] in allowed
+    enum = botocore.session.get_session().get_service_model("sagemaker").shape_for(shape).enum
     for value in allowed:
         family = re.fullmatch(r"ml\.([a-z0-9]+)\.[a-z0-9]+", value)
         assert family and family[1] in EBS_ONLY_FAMILIES, value
-    # Every job the pipeline runs encrypts its volume with the stack key, which is why.
+        assert value in enum, f"{value} is not a {shape} the SageMaker API accepts"
+
+
+def test_every_job_instance_type_parameter_is_checked(templates):
+    # A new job (or a new parameter feeding one) must join JOB_INSTANCE_TYPES.
+    checked = {(t, p) for t, p, _ in JOB_INSTANCE_TYPES}
+    for name in ("build.yml", "monitoring.yml"):
+        for parameter in templates[name]["Parameters"]:
+            if parameter.endswith("InstanceType"):
+                assert (name, parameter) in checked, (name, parameter)
+
+
+def test_every_job_encrypts_its_volume_with_the_stack_key(templates):
+    # Why the lists above exclude local storage.
     body = templates["build.yml"]["Resources"]["BuildPipeline"]["Properties"]
     text = body["PipelineDefinition"]["PipelineDefinitionBody"]["Fn::Sub"][0]
     assert text.count('"VolumeKmsKeyId": "${KmsKeyArn}"') == 4
+    monitoring = templates["monitoring.yml"]["Resources"]
+    cluster = monitoring["DataQualityJobDefinition"]["Properties"]["JobResources"]
+    assert cluster["ClusterConfig"]["VolumeKmsKeyId"] == {"Ref": "KmsKeyArn"}
 
 
 def test_the_images_python_runs_the_step_code():
