@@ -45,7 +45,9 @@ def params(**overrides: Any) -> dict[str, Any]:
             "InstanceCount": "1",
             "DataCaptureSamplingPercentage": "100",
             # GetAtt values of the custom resources, as they answer.
-            "ApprovedModelPackage.ModelPackageArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/demo/4",
+            "ApprovedModelPackage.ModelPackageArn": iam_model.sagemaker_arn(
+                "model-package", "demo/4"
+            ),
             "ApprovedModelPackage.ModelPackageVersion": "4",
             **overrides,
         },
@@ -235,7 +237,9 @@ def hosting_requests(templates, p: dict[str, Any]) -> list[iam_model.Authorizati
         ("ecr:GetAuthorizationToken", "*", {}),
     ]
     registry, repository = IMAGE.split("/", 1)
-    repo_arn = f"arn:aws:ecr:{REGION}:{registry.split('.')[0]}:repository/{repository.split(':')[0]}"
+    repo_arn = (
+        f"arn:aws:ecr:{REGION}:{registry.split('.')[0]}:repository/{repository.split(':')[0]}"
+    )
     for action in ("BatchCheckLayerAvailability", "BatchGetImage", "GetDownloadUrlForLayer"):
         requests.append((f"ecr:{action}", repo_arn, {}))
     capture = config["DataCaptureConfig"]

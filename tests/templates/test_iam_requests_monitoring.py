@@ -373,7 +373,12 @@ def test_the_model_monitor_role_covers_its_monitoring_job(templates):
     job = {
         "ProcessingJobName": "model-monitoring-202611231600-abc",
         "ProcessingInputs": [
-            {"S3Input": {"S3Uri": f"s3://{data_bucket}/{capture_prefix}", "S3DataType": "S3Prefix"}},
+            {
+                "S3Input": {
+                    "S3Uri": f"s3://{data_bucket}/{capture_prefix}",
+                    "S3DataType": "S3Prefix",
+                }
+            },
             *[
                 {"S3Input": {"S3Uri": baseline[part]["S3Uri"], "S3DataType": "S3Prefix"}}
                 for part in ("StatisticsResource", "ConstraintsResource")
@@ -391,7 +396,11 @@ def test_the_model_monitor_role_covers_its_monitoring_job(templates):
     }
     requests = job_requests(job, "/aws/sagemaker/ProcessingJobs")
     requests.append(
-        ("cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": "aws/sagemaker/Endpoints/data-metrics"})
+        (
+            "cloudwatch:PutMetricData",
+            "*",
+            {"cloudwatch:namespace": "aws/sagemaker/Endpoints/data-metrics"},
+        )
     )
     role = statements(templates, "ModelMonitorRole", p)
     assert refusals(role, requests) == []
