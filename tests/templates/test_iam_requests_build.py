@@ -319,3 +319,13 @@ def test_a_retrain_reading_the_previous_baseline_is_allowed(templates):
     previous = "arn:aws:s3:::demo-artifacts/demo/build/baselines/old/drift_check/statistics.json"
     assert allowed(role, "s3:GetObject", previous, {})
     assert not allowed(role, "s3:GetObject", "arn:aws:s3:::other-bucket/statistics.json", {})
+
+
+def test_the_pipeline_passes_its_role_to_sagemaker_only(templates):
+    p = params()
+    role = statements(templates, "PipelineExecutionRole", p)
+    arn = render({"Fn::GetAtt": ["PipelineExecutionRole", "Arn"]}, p, templates[TEMPLATE])
+    to = "iam:PassedToService"
+    assert allowed(role, "iam:PassRole", arn, {to: "sagemaker.amazonaws.com"})
+    assert not allowed(role, "iam:PassRole", arn, {to: "lambda.amazonaws.com"})
+    assert not allowed(role, "iam:PassRole", arn, {})

@@ -73,6 +73,17 @@ def test_star_resource_only_where_unavoidable(role_statements):
                 assert condition_key in keys, f"{where}: {action} on '*' needs {condition_key}"
 
 
+def test_pass_role_always_names_the_receiving_service(role_statements):
+    """iam:PassRole without iam:PassedToService would let the role be handed to any
+    service that accepts roles (IAM guide, "Grant a user permissions to pass a role")."""
+    for where, statement in allow_statements(role_statements):
+        if "iam:PassRole" not in as_list(statement["Action"]):
+            continue
+        assert "*" not in as_list(statement["Resource"]), where
+        services = statement.get("Condition", {}).get("StringEquals", {})
+        assert "iam:PassedToService" in services, f"{where}: PassRole to any service"
+
+
 # Statements whose ARN leaves the account open, with the reason.
 ANY_ACCOUNT_ALLOWED = {
     "endpoint.yml/ExecutionRole/EcrPull": "inference images live in AWS-owned accounts "
