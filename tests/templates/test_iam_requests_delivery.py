@@ -399,7 +399,9 @@ def pipeline_requests(templates, p: dict[str, Any]) -> list[iam_model.Authorizat
       EncryptionKey (kms:GenerateDataKey, kms:Decrypt);
     - Lambda invoke actions: lambda:InvokeFunction on FunctionName;
     - CloudFormation actions (CREATE_UPDATE): cloudformation:DescribeStacks, CreateStack,
-      UpdateStack on StackName, iam:PassRole of RoleArn to cloudformation.amazonaws.com;
+      UpdateStack on StackName, ValidateTemplate (no resource), iam:PassRole of RoleArn to
+      cloudformation.amazonaws.com (the change-set, delete and stack-policy actions the
+      guide lists serve the other action modes and a StackPolicy in the configuration);
     - manual approval: sns:Publish to NotificationArn (encrypted topic: kms:GenerateDataKey,
       kms:Decrypt, SNS "Encryption at rest");
     - CloudWatchAlarm rules: cloudwatch:DescribeAlarms on AlarmName."""
@@ -436,6 +438,7 @@ def pipeline_requests(templates, p: dict[str, Any]) -> list[iam_model.Authorizat
                 for operation in ("DescribeStacks", "CreateStack", "UpdateStack"):
                     request = {"StackName": config["StackName"], "RoleARN": config["RoleArn"]}
                     out += iam_model.authorizations("cloudformation", operation, request)
+                out.append(("cloudformation:ValidateTemplate", "*", {}))
             elif provider == "Manual":
                 out += iam_model.authorizations(
                     "sns", "Publish", {"TopicArn": config["NotificationArn"]}

@@ -17,6 +17,8 @@ STAR_RESOURCE_ALLOWED: dict[str, tuple[str, str | None]] = {
     "cloudwatch:PutMetricData": ("no resource type; narrowed by namespace", "cloudwatch:namespace"),
     "codepipeline:PutJobSuccessResult": ("job results have no resource type", None),
     "codepipeline:PutJobFailureResult": ("job results have no resource type", None),
+    # CodePipeline's CloudFormation action validates the template (delivery.yml PipelineRole).
+    "cloudformation:ValidateTemplate": ("validates a template, names no stack", None),
     # CloudFormation creating the endpoint's autoscaling (delivery.yml StageStackRole).
     "application-autoscaling:RegisterScalableTarget": ("no resource-level permission", None),
     "application-autoscaling:DeregisterScalableTarget": ("no resource-level permission", None),
