@@ -63,8 +63,8 @@ def physical(template: dict[str, Any], logical_id: str, params: Mapping[str, Any
     generated = f"{params['AWS::StackName']}-{logical_id}-{SUFFIX}"
     if kind == "AWS::S3::Bucket":
         return generated.lower()
-    if kind == "AWS::Logs::LogGroup":
-        return generated
+    if kind in ("AWS::IAM::Role", "AWS::Lambda::Function"):
+        return generated[:64]  # role and function names are at most 64 characters
     return generated
 
 
@@ -511,3 +511,51 @@ def sample_params(**overrides: Any) -> dict[str, Any]:
         **conditions,
     }
     return params
+
+
+def conditions_of(template: dict[str, Any], params: Mapping[str, Any]) -> dict[str, bool]:
+    """Every condition of the template for these parameter values."""
+    definitions = template.get("Conditions", {})
+    values: dict[str, bool] = {}
+
+    def evaluate(node: Any) -> Any:
+        if isinstance(node, dict) and len(node) == 1:
+            ((name, arg),) = node.items()
+            if name == "Condition":
+                return condition(arg)
+            if name == "Fn::Equals":
+                left, right = (evaluate(a) for a in arg)
+                return str(left) == str(right)
+            if name == "Fn::Not":
+                return not evaluate(arg[0])
+            if name == "Fn::And":
+                return all(evaluate(a) for a in arg)
+            if name == "Fn::Or":
+                return any(evaluate(a) for a in arg)
+            return render(node, {**params, "conditions": values}, template)
+        return node
+
+    def condition(name: str) -> bool:
+        if name not in values:
+            values[name] = bool(evaluate(definitions[name]))
+        return values[name]
+
+    for name in definitions:
+        condition(name)
+    return values
+
+
+def template_params(
+    template: dict[str, Any], given: Mapping[str, Any], pseudo: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Parameter values a stack of `template` gets: defaults, then `given`, with conditions."""
+    values: dict[str, Any] = {
+        name: spec.get("Default", "") for name, spec in template.get("Parameters", {}).items()
+    }
+    values.update({k: v for k, v in given.items() if k in values})
+    for name, spec in template.get("Parameters", {}).items():
+        if spec.get("Type") == "CommaDelimitedList" and isinstance(values[name], str):
+            values[name] = values[name].split(",")
+    values.update(pseudo)
+    values["conditions"] = conditions_of(template, values)
+    return values

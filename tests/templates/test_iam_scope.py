@@ -26,6 +26,9 @@ STAR_RESOURCE_ALLOWED: dict[str, tuple[str, str | None]] = {
     "application-autoscaling:PutScalingPolicy": ("no resource-level permission", None),
     "application-autoscaling:DeleteScalingPolicy": ("no resource-level permission", None),
     "application-autoscaling:DescribeScalingPolicies": ("describe takes no resource", None),
+    "application-autoscaling:DescribeScheduledActions": ("describe takes no resource", None),
+    # CloudFormation's log group handler reads the account's log resource policies back.
+    "logs:DescribeResourcePolicies": ("account-wide listing, no resource type", None),
 }
 ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9]+$")
 PRINCIPAL_ROOT = {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}}
