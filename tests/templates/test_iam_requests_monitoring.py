@@ -299,7 +299,11 @@ def job_requests(job: dict[str, Any], log_group: str) -> list[iam_model.Authoriz
     "CreateProcessingJob API: Execution Role Permissions"): lists each S3Prefix input's
     prefix and reads its objects, reads a ManifestFile and the objects it lists, writes
     each output under its S3Uri (KMS data key when KmsKeyId is set), a grant on the
-    volume key, pulls the image from ECR, and writes the job's logs."""
+    volume key, pulls the image from ECR, and writes the job's logs.
+
+    Both jobs here run SageMaker's prebuilt images, which "Docker Registry Paths and
+    Example Code" says SageMaker pulls with its own credentials; the ECR pull is still
+    modelled (and granted, on that one repository) until a real run shows it unused."""
     out: list[iam_model.Authorization] = []
     via_s3 = {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}
     for item in job["ProcessingInputs"]:
