@@ -559,3 +559,40 @@ def template_params(
     values.update(pseudo)
     values["conditions"] = conditions_of(template, values)
     return values
+
+
+def unused_grants(
+    statements: list[dict[str, Any]], requests: list[Authorization]
+) -> list[tuple[str, str, str]]:
+    """(Sid, action or "", "" or resource pattern) of each grant no request used: an
+    action of a statement that no request needed on any of its resources, or a resource
+    pattern no request of any of its actions touched. (Not each action x resource pair:
+    a statement may name a group and its packages for two describe actions.)"""
+    unused = []
+    for statement in statements:
+        if statement["Effect"] != "Allow":
+            continue
+        sid = str(statement.get("Sid", "?"))
+        for action in as_list(statement["Action"]):
+            single = {**statement, "Action": action}
+            if not any(_matches(single, *request) for request in requests):
+                unused.append((sid, action, ""))
+        for pattern in as_list(statement["Resource"]):
+            single = {**statement, "Resource": pattern}
+            if not any(_matches(single, *request) for request in requests):
+                unused.append((sid, "", str(pattern)))
+    return unused
+
+
+def lambda_platform_requests(
+    template: dict[str, Any], function: str, params: Mapping[str, Any]
+) -> list[Authorization]:
+    """Lambda writes the function's logs with its role, to LoggingConfig.LogGroup (Lambda
+    Developer Guide, "Sending Lambda function logs to CloudWatch Logs")."""
+    properties = template["Resources"][function]["Properties"]
+    group = render(properties["LoggingConfig"]["LogGroup"], params, template)
+    stream = (
+        f"arn:{PARTITION}:logs:{params['AWS::Region']}:{params['AWS::AccountId']}:"
+        f"log-group:{group}:log-stream:2026/11/23/[$LATEST]0123456789abcdef"
+    )
+    return [("logs:CreateLogStream", stream, {}), ("logs:PutLogEvents", stream, {})]

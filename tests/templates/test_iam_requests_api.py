@@ -66,6 +66,7 @@ def test_the_integration_role_invokes_exactly_the_integrated_endpoint(templates)
     role = statements(templates, "IntegrationRole", p)
     assert refusals(role, requests) == []
     assert {a for a, _, _ in requests} == granted_actions(role)
+    assert iam_model.unused_grants(role, requests) == []
     other = iam_model.sagemaker_arn("endpoint", "demo-prod")
     assert not allowed(role, "sagemaker:InvokeEndpoint", other, {})
 
@@ -94,5 +95,6 @@ def test_the_logging_role_writes_the_stage_logs_of_this_region(templates):
     role = statements(templates, "ApiGatewayLoggingRole", p)
     assert refusals(role, requests) == []
     assert granted_actions(role) == PUSH_TO_LOGS == {a for a, _, _ in requests}
+    assert iam_model.unused_grants(role, requests) == []
     other_region = access_group.replace(REGION, "eu-west-1") + ":*"
     assert not allowed(role, "logs:CreateLogGroup", other_region, {})

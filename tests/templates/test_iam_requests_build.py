@@ -138,6 +138,15 @@ def test_the_retrain_gate_is_allowed_by_its_role(templates, monkeypatch, registe
     # test_lambda_permissions.py counts) but the gate's paths never call it.
     unused = set() if registered else {"sagemaker:DescribeModelPackage"}
     assert exercised | unused | {"sagemaker:DescribeModelPackageGroup"} == granted_actions(role)
+    platform = iam_model.lambda_platform_requests(template, "RetrainGateFunction", p)
+    group = iam_model.sagemaker_arn("model-package-group", p["ModelPackageGroupName"])
+    packages = iam_model.sagemaker_arn("model-package", p["ModelPackageGroupName"] + "/*")
+    expected = {("DescribeGroupAndPackages", "sagemaker:DescribeModelPackageGroup", "")}
+    expected.add(("DescribeGroupAndPackages", "", group))
+    if not registered:
+        expected.add(("DescribeGroupAndPackages", "sagemaker:DescribeModelPackage", ""))
+        expected.add(("DescribeGroupAndPackages", "", packages))
+    assert set(iam_model.unused_grants(role, seen + platform)) == expected
 
 
 def test_the_gate_decrypts_for_the_topic_only_through_sns(templates):
@@ -310,6 +319,7 @@ def test_the_pipeline_execution_role_covers_the_pipeline_and_its_jobs(templates)
     role = statements(templates, "PipelineExecutionRole", p)
     assert refusals(role, requests) == []
     assert {a for a, _, _ in requests} == granted_actions(role)
+    assert iam_model.unused_grants(role, requests) == []
 
 
 def test_a_retrain_reading_the_previous_baseline_is_allowed(templates):

@@ -183,6 +183,7 @@ def test_resolve_is_allowed_by_its_role(templates):
     p = params()
     role = statements(templates, "ResolveRole", p)
     exercised: set[str] = set()
+    every = iam_model.lambda_platform_requests(templates[TEMPLATE], "ResolveFunction", p)
     with mock_aws():
         _, failed, _ = resolve_run(templates, p, "latest")  # nothing registered yet
         assert failed == "PutJobFailureResult"
@@ -195,9 +196,12 @@ def test_resolve_is_allowed_by_its_role(templates):
             seen = all_authorizations(requests)
             assert refusals(role, seen) == []
             exercised |= {a for a, _, _ in seen}
+            every += seen
         seen = all_authorizations(first)
         assert refusals(role, seen) == []
         exercised |= {a for a, _, _ in seen}
+        every += seen
+    assert iam_model.unused_grants(role, every) == []
     assert exercised | {"codepipeline:PutJobFailureResult"} | LAMBDA_PLATFORM == (
         granted_actions(role)
     )
@@ -343,6 +347,8 @@ def test_the_approval_trigger_starts_only_its_pipeline(templates, monkeypatch):
     role = statements(templates, "StarterRole", p)
     assert refusals(role, seen) == []
     assert {a for a, _, _ in seen} | LAMBDA_PLATFORM == granted_actions(role)
+    platform = iam_model.lambda_platform_requests(template, "StarterFunction", p)
+    assert iam_model.unused_grants(role, seen + platform) == []
     # The pipeline the function starts is the one this template creates.
     assert seen[0][1].endswith(":" + pipeline(templates, p)["Name"])
 
@@ -375,6 +381,8 @@ def test_the_stage_stacks_teardown_is_allowed_by_its_role(templates):
     role = statements(templates, "StageStacksRole", p)
     assert refusals(role, seen) == []
     assert {a for a, _, _ in seen} | LAMBDA_PLATFORM == granted_actions(role)
+    platform = iam_model.lambda_platform_requests(template, "StageStacksFunction", p)
+    assert iam_model.unused_grants(role, seen + platform) == []
     (passed, *_) = [r for r in seen if r[0] == "iam:PassRole"]
     assert passed[2] == {"iam:PassedToService": "cloudformation.amazonaws.com"}
 
@@ -463,6 +471,7 @@ def test_the_pipeline_role_covers_what_codepipeline_does(templates):
     role = statements(templates, "PipelineRole", p)
     assert refusals(role, requests) == []
     assert {a for a, _, _ in requests} == granted_actions(role)
+    assert iam_model.unused_grants(role, requests) == []
     stacks = {arn.split("/")[1] for a, arn, _ in requests if a == "cloudformation:CreateStack"}
     assert stacks == {f"{p['ProjectName']}-{stage}" for stage in STAGES}
 

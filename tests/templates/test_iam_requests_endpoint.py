@@ -164,13 +164,15 @@ def lookup_requests(templates, version: str, registered: str | None, outcome: st
 
 
 def test_the_lookup_paths_use_every_grant_of_the_role(templates, credentials):
-    seen: set[str] = set()
+    p = params()
+    seen = iam_model.lambda_platform_requests(
+        templates[TEMPLATE], "ApprovedModelPackageFunction", p
+    )
     for case in (("latest", "Approved", "resolved"), ("latest", None, "empty")):
         with mock_aws():
-            found = lookup_requests(templates, *case)
-        seen |= {a for a, _, _ in found}
-    role = statements(templates, "ApprovedModelPackageRole")
-    assert seen | LAMBDA_PLATFORM == granted_actions(role)
+            seen += lookup_requests(templates, *case)
+    role = statements(templates, "ApprovedModelPackageRole", p)
+    assert iam_model.unused_grants(role, seen) == []
 
 
 def test_the_lookup_role_names_only_its_group(templates):
@@ -206,6 +208,8 @@ def test_deployment_check_describes_the_endpoint_its_role_names(templates, aws):
     seen = all_authorizations(requests)
     assert refusals(role, seen) == []
     assert {a for a, _, _ in seen} | LAMBDA_PLATFORM == granted_actions(role)
+    platform = iam_model.lambda_platform_requests(template, "DeploymentCheckFunction", p)
+    assert iam_model.unused_grants(role, seen + platform) == []
 
 
 # ------------------------------------------------------------ ExecutionRole
@@ -271,6 +275,7 @@ def test_the_execution_role_covers_what_sagemaker_does_for_the_endpoint(template
     role = statements(templates, "ExecutionRole", p)
     assert refusals(role, requests) == []
     assert {a for a, _, _ in requests} == granted_actions(role)
+    assert iam_model.unused_grants(role, requests) == []
     # The capture goes under capture/ only; another prefix of the bucket is refused.
     assert not allowed(role, "s3:PutObject", "arn:aws:s3:::demo-data/monitoring/x", {})
 

@@ -91,7 +91,7 @@ def put_uri(s3, uri: str, body: str | bytes) -> None:
     s3.put_object(Bucket=bucket, Key=key, Body=body)
 
 
-def capture_line(i: int, value: float) -> str:
+def capture_line(i: int, value: float, hour: int = 15) -> str:
     return json.dumps(
         {
             "captureData": {
@@ -110,30 +110,37 @@ def capture_line(i: int, value: float) -> str:
             },
             "eventMetadata": {
                 "eventId": str(i),
-                "inferenceTime": f"2026-11-23T15:{i % 60:02d}:10Z",
+                "inferenceTime": f"2026-11-23T{hour}:{i % 60:02d}:10Z",
             },
             "eventVersion": "0",
         }
     )
 
 
-def stage_inputs(s3, env: dict[str, str]) -> None:
+def stage_inputs(s3, env: dict[str, str], hour: int = 15) -> None:
     """Baseline files and one drifted hour of capture where the environment says."""
     stats, constraints = BASELINE
     put_uri(s3, env["DRIFTGATE_BASELINE_STATISTICS_S3_URI"], json.dumps(stats))
     put_uri(s3, env["DRIFTGATE_BASELINE_CONSTRAINTS_S3_URI"], json.dumps(constraints))
-    lines = [capture_line(i, RNG.normal(3.0)) for i in range(200)]
+    lines = [capture_line(i, RNG.normal(3.0), hour) for i in range(200)]
     folder = f"{env['DRIFTGATE_CAPTURE_S3_URI']}/{env['DRIFTGATE_ENDPOINT_NAME']}"
-    put_uri(s3, f"{folder}/AllTraffic/2026/11/23/15/part.jsonl", "\n".join(lines) + "\n")
+    put_uri(s3, f"{folder}/AllTraffic/2026/11/23/{hour}/part.jsonl", "\n".join(lines) + "\n")
 
 
 WINDOW_EVENT = {"window_end": "2026-11-23T16:00:00Z"}
 
 
-def run_monitor(monkeypatch, env: dict[str, str], canned=None) -> tuple[list, Any]:
+def run_monitor(monkeypatch, env: dict[str, str], canned=None, event=None) -> tuple[list, Any]:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    return recorded(lambda: lambda_handler.handler(WINDOW_EVENT, None), canned)
+    return recorded(lambda: lambda_handler.handler(event or WINDOW_EVENT, None), canned)
+
+
+def platform(templates, function: str, p: dict[str, Any]) -> list[iam_model.Authorization]:
+    """Lambda's log writes, and S3's kms:Decrypt as the caller for each SSE-KMS object read
+    (encrypted with the stack key: capture, reports, claims)."""
+    decrypt = ("kms:Decrypt", p["KmsKeyArn"], {"kms:ViaService": f"s3.{REGION}.amazonaws.com"})
+    return [*iam_model.lambda_platform_requests(templates[TEMPLATE], function, p), decrypt]
 
 
 # ------------------------------------------------------------------ MonitorRole
@@ -183,10 +190,15 @@ def test_a_processing_launch_is_allowed_by_the_monitor_role(templates, aws, monk
     (passed,) = [r for r in seen if r[0] == "iam:PassRole"]
     assert passed[1] == env["DRIFTGATE_PROCESSING_ROLE_ARN"]
     assert passed[2] == {"iam:PassedToService": "sagemaker.amazonaws.com"}
-    # Both paths together use every grant of the role, and nothing else.
-    lambda_run = {"cloudwatch:PutMetricData", "events:PutEvents"}
-    exercised = {a for a, _, _ in seen} | lambda_run | LAMBDA_PLATFORM | SSE_KMS_READ
-    assert exercised == granted_actions(role)
+    # With a window that fits the Lambda (the hour before), both paths together use
+    # every grant of the role (each action on each resource), and nothing else.
+    stage_inputs(aws, env, hour=14)
+    lambda_env = {**env, "DRIFTGATE_BYTES_PER_SECOND": "30000000"}
+    fits, ran = run_monitor(monkeypatch, lambda_env, event={"window_end": "2026-11-23T15:00:00Z"})
+    assert ran["status"] == "completed" and ran["violations"], ran
+    every = seen + all_authorizations(fits) + platform(templates, "MonitorFunction", p)
+    assert refusals(role, every) == []
+    assert iam_model.unused_grants(role, every) == []
 
 
 def test_the_passed_role_must_go_to_sagemaker_only(templates):
@@ -239,11 +251,10 @@ def test_a_merge_is_allowed_by_its_role(templates, aws, monkeypatch):
         canned={("sagemaker", "DescribeProcessingJob"): described},
     )
     assert summary["status"] == "completed" and summary["shards"] == 1, summary
-    seen = all_authorizations(requests)
+    seen = all_authorizations(requests) + platform(templates, "MergeFunction", p)
     role = statements(templates, "MergeRole", p)
     assert refusals(role, seen) == []
-    exercised = {a for a, _, _ in seen} | LAMBDA_PLATFORM | SSE_KMS_READ
-    assert exercised == granted_actions(role)
+    assert iam_model.unused_grants(role, seen) == []
 
 
 # ------------------------------------------------------------------ DriftBaselineRole
@@ -269,6 +280,8 @@ def test_drift_baseline_reads_only_what_its_role_allows(templates, aws, monkeypa
     role = statements(templates, "DriftBaselineRole", p)
     assert len(seen) == 2 and refusals(role, seen) == []
     assert {a for a, _, _ in seen} | LAMBDA_PLATFORM == granted_actions(role)
+    logs = iam_model.lambda_platform_requests(templates[TEMPLATE], "DriftBaselineFunction", p)
+    assert iam_model.unused_grants(role, seen + logs) == []
     # With an artifacts key, the role may decrypt through S3 only.
     keyed = params(ArtifactsKmsKeyArn=p["KmsKeyArn"].replace("1234abcd", "9999abcd"))
     keyed_role = statements(templates, "DriftBaselineRole", keyed)
@@ -289,7 +302,7 @@ def test_the_scheduler_invokes_exactly_the_monitor_function(templates):
     assert target["RoleArn"] == render({"Fn::GetAtt": ["SchedulerRole", "Arn"]}, p, template)
     role = statements(templates, "SchedulerRole", p)
     assert allowed(role, "lambda:InvokeFunction", target["Arn"], {})
-    assert granted_actions(role) == {"lambda:InvokeFunction"}
+    assert iam_model.unused_grants(role, [("lambda:InvokeFunction", target["Arn"], {})]) == []
     other = target["Arn"].replace("MonitorFunction", "MergeFunction")
     assert not allowed(role, "lambda:InvokeFunction", other, {})
 
@@ -409,3 +422,12 @@ def test_the_model_monitor_role_covers_its_monitoring_job(templates):
     role = statements(templates, "ModelMonitorRole", p)
     assert refusals(role, requests) == []
     assert {a for a, _, _ in requests} | SSE_KMS_READ == granted_actions(role)
+
+
+def test_the_merge_role_reads_only_this_schedules_jobs_and_folder(templates):
+    role = statements(templates, "MergeRole")
+    other_job = iam_model.sagemaker_arn("processing-job", "demo-prod-data-quality-202611231600")
+    assert not allowed(role, "sagemaker:DescribeProcessingJob", other_job, {})
+    other_folder = "arn:aws:s3:::demo-data/monitoring/demo-prod/x.json"
+    assert not allowed(role, "s3:GetObject", other_folder, {})
+    assert not allowed(role, "s3:ListBucket", "arn:aws:s3:::demo-data", {"s3:prefix": "capture/"})
