@@ -26,6 +26,9 @@ STAR_RESOURCE_ALLOWED: dict[str, tuple[str, str | None]] = {
     "application-autoscaling:PutScalingPolicy": ("no resource-level permission", None),
     "application-autoscaling:DeleteScalingPolicy": ("no resource-level permission", None),
     "application-autoscaling:DescribeScalingPolicies": ("describe takes no resource", None),
+    "application-autoscaling:DescribeScheduledActions": ("describe takes no resource", None),
+    # CloudFormation's log group handler reads the account's log resource policies back.
+    "logs:DescribeResourcePolicies": ("account-wide listing, no resource type", None),
 }
 ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9]+$")
 PRINCIPAL_ROOT = {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}}
@@ -73,6 +76,17 @@ def test_star_resource_only_where_unavoidable(role_statements):
             if condition_key:
                 keys = {k for test in statement.get("Condition", {}).values() for k in test}
                 assert condition_key in keys, f"{where}: {action} on '*' needs {condition_key}"
+
+
+def test_pass_role_always_names_the_receiving_service(role_statements):
+    """iam:PassRole without iam:PassedToService would let the role be handed to any
+    service that accepts roles (IAM guide, "Grant a user permissions to pass a role")."""
+    for where, statement in allow_statements(role_statements):
+        if "iam:PassRole" not in as_list(statement["Action"]):
+            continue
+        assert "*" not in as_list(statement["Resource"]), where
+        services = statement.get("Condition", {}).get("StringEquals", {})
+        assert "iam:PassedToService" in services, f"{where}: PassRole to any service"
 
 
 # Statements whose ARN leaves the account open, with the reason.
