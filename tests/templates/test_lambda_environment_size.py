@@ -19,8 +19,8 @@ PSEUDO = {
 # Attributes of resources in the same template, at their documented maximum.
 ATTRIBUTES = {
     ("ProcessingRole", "Arn"): len("arn:aws-iso-b:iam::123456789012:role/") + 64,
-    ("DriftBaseline", "StatisticsS3Uri"): 256,  # echoes the bounded parameter
-    ("DriftBaseline", "ConstraintsS3Uri"): 256,
+    ("DriftBaseline", "StatisticsS3Uri"): 1024,  # echoes the bounded parameter
+    ("DriftBaseline", "ConstraintsS3Uri"): 1024,
 }
 
 
