@@ -86,11 +86,17 @@ def stage_parameter(name: str) -> dict[str, Any]:
     return cfn_yaml.load(str(ROOT / "templates" / "stage.yml"))["Parameters"][name]
 
 
+def monitoring_parameter(name: str) -> dict[str, Any]:
+    return cfn_yaml.load(str(ROOT / "templates" / "monitoring.yml"))["Parameters"][name]
+
+
 def worst_request(endpoint: str, schedule: str, attempt: int) -> dict[str, Any]:
     """The request with the longest values a deployed monitor can pass."""
     bucket = "b" * 63  # a generated data bucket name is at most 63 characters
-    baseline = "s3://" + "a" * 63 + "/" + "k" * (256 - 5 - 63 - 1 - 16) + "/statistics.json"
-    assert len(baseline) == 256  # the retrain gate refuses a longer baseline URI
+    # as long as monitoring.yml lets a baseline URI be
+    longest_uri = int(monitoring_parameter("BaselineStatisticsS3Uri")["MaxLength"])
+    baseline = "s3://" + "a" * 63 + "/" + "k" * (longest_uri - 5 - 63 - 1 - 16) + "/statistics.json"
+    assert len(baseline) == longest_uri
     output_uri = f"s3://{bucket}/monitoring/{endpoint}"
     output = f"{output_uri}/{schedule}/{output_folder(WINDOW)}"
     name = job_name(schedule, WINDOW, attempt)
