@@ -7,16 +7,17 @@ from typing import Any
 
 from drift_monitor.monitor import Publisher, finish_run, load_baseline_files, publish_run_error
 from drift_monitor.processing_launch import (
-    CONSTRAINTS_KEY,
-    MANIFEST_KEY,
+    CONSTRAINTS_INPUT,
+    MANIFEST_INPUT,
     MERGE_CAPTURE_KEY,
     MERGE_LATEST_KEY,
     MERGE_PACKAGE_ARN_KEY,
     MERGE_PACKAGE_VERSION_KEY,
     MERGE_PERIOD_KEY,
     OUTPUT_KEY,
-    STATE_KEY,
-    STATS_KEY,
+    STATE_OUTPUT,
+    STATS_INPUT,
+    job_locations,
 )
 from drift_monitor.profile import WindowProfile
 from drift_monitor.report import ReportContext
@@ -75,9 +76,18 @@ def _merge(
             done, json.dumps(record, sort_keys=True).encode(), "application/json", kms_key
         )
         return record
-    baseline = load_baseline_files(env[STATS_KEY], env[CONSTRAINTS_KEY], storage)
+    # The job's own inputs and output say where the files are (not its Environment,
+    # whose values CreateProcessingJob caps at 256 characters).
+    where = job_locations(job)
+    missing = [
+        n for n in (MANIFEST_INPUT, STATS_INPUT, CONSTRAINTS_INPUT, STATE_OUTPUT) if n not in where
+    ]
+    if missing:
+        raise ValueError(f"Processing job {name} has no {', '.join(missing)} input or output")
+    stats_uri, constraints_uri = where[STATS_INPUT], where[CONSTRAINTS_INPUT]
+    baseline = load_baseline_files(stats_uri, constraints_uri, storage)
     profile = WindowProfile.for_baseline(baseline)
-    states = storage.list_files(env[STATE_KEY])
+    states = storage.list_files(where[STATE_OUTPUT])
     for uri in states:
         profile.merge(WindowProfile.from_dict(json.loads(storage.read_bytes(uri)), baseline))
     result = finish_run(
@@ -92,11 +102,11 @@ def _merge(
         kms_key=kms_key,
         storage=storage,
         # As the Lambda path reports it: the window's capture files (the manifest's keys).
-        extra={"files": len(json.loads(storage.read_bytes(env[MANIFEST_KEY]))) - 1},
+        extra={"files": len(json.loads(storage.read_bytes(where[MANIFEST_INPUT]))) - 1},
         report_context=ReportContext(
             capture_uri=env.get(MERGE_CAPTURE_KEY, ""),
-            baseline_statistics_uri=env[STATS_KEY],
-            baseline_constraints_uri=env[CONSTRAINTS_KEY],
+            baseline_statistics_uri=stats_uri,
+            baseline_constraints_uri=constraints_uri,
             model_package_arn=env.get(MERGE_PACKAGE_ARN_KEY, ""),
             model_package_version=env.get(MERGE_PACKAGE_VERSION_KEY, ""),
             period_minutes=int(env[MERGE_PERIOD_KEY]) if env.get(MERGE_PERIOD_KEY) else None,

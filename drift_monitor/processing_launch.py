@@ -37,11 +37,17 @@ CODE_BUNDLE = "drift_monitor_processing.zip"
 MAX_ATTEMPTS = 3
 VOLUME_GB = 30  # capture is streamed from the instance's volume: a shard's files fit
 MAX_RUNTIME_S = 6 * 3600
-# Environment keys the merge function reads back from DescribeProcessingJob.
-OUTPUT_KEY, STATE_KEY = "DRIFTGATE_OUTPUT_S3_URI", "DRIFTGATE_STATE_S3_URI"
-STATS_KEY = "DRIFTGATE_BASELINE_STATISTICS_S3_URI"
-CONSTRAINTS_KEY = "DRIFTGATE_BASELINE_CONSTRAINTS_S3_URI"
-MANIFEST_KEY = "DRIFTGATE_MANIFEST_S3_URI"
+# Environment keys the merge function reads back from DescribeProcessingJob. The S3
+# locations of the manifest, the baseline files and the states are not among them: the
+# merge reads those from the job's own ProcessingInputs and ProcessingOutputConfig, as
+# an Environment value is at most 256 characters (CreateProcessingJob, Environment) and
+# ``<output>/processing/<job>/manifest.json`` can pass that with long bucket, endpoint
+# and schedule names.
+OUTPUT_KEY = "DRIFTGATE_OUTPUT_S3_URI"
+ENV_MAX_ENTRIES, ENV_MAX_CHARS = 100, 256
+# Input and output names in the request, by which the merge finds their S3 locations.
+MANIFEST_INPUT, STATS_INPUT, CONSTRAINTS_INPUT = "endpointdata", "statistics", "constraints"
+STATE_OUTPUT = "state"
 MERGE_CAPTURE_KEY = "DRIFTGATE_CAPTURE_FOLDER_S3_URI"
 MERGE_LATEST_KEY = "DRIFTGATE_LATEST_S3_URI"  # empty: a re-run leaves latest/ alone
 MERGE_PERIOD_KEY = "DRIFTGATE_PERIOD_MINUTES"
@@ -59,13 +65,31 @@ class ProcessingConfig:
     kms_key: str | None
 
 
+# The longest suffix job_name adds: "-yyyymmddhhmm-a<attempt>" (attempts are 1 digit).
+JOB_SUFFIX_MAX = len("-202601010000-a9")
+# CreateProcessingJob's ProcessingJobName is at most 63 characters; the schedule name
+# must fit whole before the suffix, because the monitor's IAM grant
+# (processing-job/<schedule>-*) and the merge rule's prefix match it whole.
+# monitoring.yml's ScheduleName has this MaxLength.
+SCHEDULE_NAME_MAX = 63 - JOB_SUFFIX_MAX
+assert MAX_ATTEMPTS < 10
+
+
 def job_name(schedule: str, window: Window, attempt: int = 1) -> str:
-    """Deterministic per window (and attempt): at most 63 characters of
-    ``[a-zA-Z0-9](-*[a-zA-Z0-9])*``, as CreateProcessingJob requires."""
+    """Deterministic per window (and attempt): ``<schedule>-<yyyymmddhhmm>[-a<n>]``, at
+    most 63 characters of ``[a-zA-Z0-9](-*[a-zA-Z0-9])*``, as CreateProcessingJob
+    requires. A schedule name that would need shortening is refused: a shortened name
+    would no longer start with ``<schedule>-``, so the role could not create the job
+    and the merge rule would never see it end."""
+    if not re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*", schedule):
+        raise ValueError(f"schedule name {schedule!r} is not a valid job name prefix")
+    if len(schedule) > SCHEDULE_NAME_MAX:
+        raise ValueError(
+            f"schedule name {schedule!r} is longer than {SCHEDULE_NAME_MAX} characters: "
+            "its Processing job names would pass CreateProcessingJob's 63"
+        )
     stamp = window.end.strftime("%Y%m%d%H%M")
-    suffix = f"-{stamp}" + (f"-a{attempt}" if attempt > 1 else "")
-    base = re.sub(r"[^a-zA-Z0-9-]", "-", schedule).strip("-")[: 63 - len(suffix)].rstrip("-")
-    return base + suffix
+    return f"{schedule}-{stamp}" + (f"-a{attempt}" if attempt > 1 else "")
 
 
 def _input(
@@ -112,7 +136,7 @@ def processing_request(
     output_config: dict[str, Any] = {
         "Outputs": [
             {
-                "OutputName": "state",
+                "OutputName": STATE_OUTPUT,
                 "S3Output": {
                     "S3Uri": join(work, "state"),
                     "LocalPath": STATE_LOCAL,
@@ -124,6 +148,23 @@ def processing_request(
     if config.kms_key:
         cluster["VolumeKmsKeyId"] = config.kms_key
         output_config["KmsKeyId"] = config.kms_key
+    environment = {
+        "driftgate_mode": "shard",
+        "dataset_source": DATA_LOCAL,
+        "output_path": STATE_LOCAL,
+        "baseline_statistics": f"{STATS_LOCAL}/{_basename(statistics_uri)}",
+        "baseline_constraints": f"{CONSTRAINTS_LOCAL}/{_basename(constraints_uri)}",
+        "start_time": window.start_iso,
+        "end_time": window.end_iso,
+        "publish_cloudwatch_metrics": "Disabled",
+        "sagemaker_endpoint_name": endpoint,
+        "sagemaker_monitoring_schedule_name": schedule,
+        "DRIFTGATE_MIN_RECORDS": str(min_records),
+        "DRIFTGATE_RESOURCE_CONFIG": "/opt/ml/config/resourceconfig.json",
+        OUTPUT_KEY: output,
+        **(merge_env or {}),
+    }
+    _check_environment(environment)
     return {
         "ProcessingJobName": name,
         "RoleArn": config.role_arn,
@@ -135,10 +176,10 @@ def processing_request(
         "ProcessingInputs": [
             _input("code", config.code_uri, CODE_LOCAL),
             _input(
-                "endpointdata", join(work, "manifest.json"), DATA_LOCAL, sharded=True, manifest=True
+                MANIFEST_INPUT, join(work, "manifest.json"), DATA_LOCAL, sharded=True, manifest=True
             ),
-            _input("statistics", statistics_uri, STATS_LOCAL),
-            _input("constraints", constraints_uri, CONSTRAINTS_LOCAL),
+            _input(STATS_INPUT, statistics_uri, STATS_LOCAL),
+            _input(CONSTRAINTS_INPUT, constraints_uri, CONSTRAINTS_LOCAL),
         ],
         "ProcessingOutputConfig": output_config,
         "ProcessingResources": {"ClusterConfig": cluster},
@@ -147,27 +188,37 @@ def processing_request(
             "EnableNetworkIsolation": True,
             "EnableInterContainerTrafficEncryption": True,
         },
-        "Environment": {
-            "driftgate_mode": "shard",
-            "dataset_source": DATA_LOCAL,
-            "output_path": STATE_LOCAL,
-            "baseline_statistics": f"{STATS_LOCAL}/{_basename(statistics_uri)}",
-            "baseline_constraints": f"{CONSTRAINTS_LOCAL}/{_basename(constraints_uri)}",
-            "start_time": window.start_iso,
-            "end_time": window.end_iso,
-            "publish_cloudwatch_metrics": "Disabled",
-            "sagemaker_endpoint_name": endpoint,
-            "sagemaker_monitoring_schedule_name": schedule,
-            "DRIFTGATE_MIN_RECORDS": str(min_records),
-            "DRIFTGATE_RESOURCE_CONFIG": "/opt/ml/config/resourceconfig.json",
-            MANIFEST_KEY: join(work, "manifest.json"),
-            OUTPUT_KEY: output,
-            STATE_KEY: join(work, "state"),
-            STATS_KEY: statistics_uri,
-            CONSTRAINTS_KEY: constraints_uri,
-            **(merge_env or {}),
-        },
+        "Environment": environment,
     }
+
+
+def _check_environment(environment: dict[str, str]) -> None:
+    """CreateProcessingJob's Environment limits (at most 100 entries, keys
+    ``[a-zA-Z_][a-zA-Z0-9_]*`` and values of at most 256 characters): refused here by
+    name, before the claim is written, rather than as a ValidationException."""
+    if len(environment) > ENV_MAX_ENTRIES:
+        raise ValueError(f"{len(environment)} environment entries; CreateProcessingJob allows 100")
+    for key, value in environment.items():
+        if not re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9_]{0,255}", key):
+            raise ValueError(f"environment key {key!r} is not accepted by CreateProcessingJob")
+        if len(value) > ENV_MAX_CHARS:
+            raise ValueError(
+                f"environment value {key} is {len(value)} characters; CreateProcessingJob "
+                f"allows {ENV_MAX_CHARS}: {value[:80]}..."
+            )
+
+
+def job_locations(job: dict[str, Any]) -> dict[str, str]:
+    """The S3 locations of a DescribeProcessingJob answer's inputs and outputs, by name."""
+    found = {
+        item["InputName"]: item["S3Input"]["S3Uri"]
+        for item in job.get("ProcessingInputs") or []
+        if "S3Input" in item
+    }
+    for item in (job.get("ProcessingOutputConfig") or {}).get("Outputs") or []:
+        if "S3Output" in item:
+            found[item["OutputName"]] = item["S3Output"]["S3Uri"]
+    return found
 
 
 def manifest(files: list[str]) -> bytes:

@@ -82,7 +82,7 @@ def observability_params(
         "MonitorFunctionName": "demo-staging-monitor",
         "ReportsBucketName": "demo-data",
         "ReportsKeyPrefix": "monitoring/demo-staging",
-        "Dashboard": "demo-staging",
+        "Dashboard": "demo-staging-eu-west-1",  # Ref: the DashboardName
         "InferenceApiName": api_name,
         "conditions": {
             "UseBuiltin": backend == "builtin",
@@ -397,7 +397,7 @@ def test_dashboard_url_uses_the_partition_console(templates):
     url = render(output, observability_params("builtin", "hourly", FEATURES), template)
     assert url == (
         "https://eu-west-1.console.aws.amazon.com/cloudwatch/home"
-        "?region=eu-west-1#dashboards:name=demo-staging"
+        "?region=eu-west-1#dashboards:name=demo-staging-eu-west-1"
     )
 
 

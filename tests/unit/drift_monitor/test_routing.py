@@ -48,11 +48,14 @@ def test_a_rate_must_be_positive():
 
 
 def test_job_names_are_valid_deterministic_and_numbered_per_attempt():
-    long_schedule = "a" * 70
-    for schedule in ("demo-staging-data-quality", long_schedule, "x_y.z"):
+    longest_schedule = "a" * 47  # monitoring.yml's ScheduleName MaxLength
+    for schedule in ("demo-staging-data-quality", longest_schedule, "x--y"):
         for attempt in (1, 2, 3):
             name = job_name(schedule, WINDOW, attempt)
             assert re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}", name), name
+    for refused in ("a" * 48, "x_y.z", "-a"):  # never shortened or rewritten: refused
+        with pytest.raises(ValueError, match="schedule name"):
+            job_name(refused, WINDOW)
     assert job_name("demo-staging-data-quality", WINDOW) == "demo-staging-data-quality-202611231100"
     assert job_name("s", WINDOW, 2) == "s-202611231100-a2"
 
