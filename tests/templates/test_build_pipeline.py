@@ -196,3 +196,12 @@ def test_taskcat_runs_a_build_enabled_stack_without_scheduled_training():
     ]
     assert build_tests, "no taskcat test deploys build.yml"
     assert all(t["parameters"].get("RetrainSchedule") == "off" for t in build_tests)
+
+
+def test_the_package_supports_every_hosting_type_a_stage_accepts(templates, steps):
+    # A built package is deployed by endpoint.yml with the stage's InstanceType; a type
+    # the stage accepts but the package does not list is one the registry entry says it
+    # cannot serve (CreateModelPackage, InferenceSpecification), so both lists are equal.
+    spec = steps["Register"].body["Arguments"]["InferenceSpecification"]
+    hosting = templates["endpoint.yml"]["Parameters"]["InstanceType"]["AllowedValues"]
+    assert sorted(spec["SupportedRealtimeInferenceInstanceTypes"]) == sorted(hosting)

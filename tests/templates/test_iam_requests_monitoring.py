@@ -22,6 +22,7 @@ from moto import mock_aws
 from drift_monitor import lambda_handler, merge_handler
 from drift_monitor.baseline import build_baseline_from_columns
 from drift_monitor.monitor import load_baseline_files
+from drift_monitor.processing_launch import MANIFEST_INPUT, STATE_OUTPUT, job_locations
 from drift_monitor.profile import WindowProfile
 from drift_monitor.storage import Storage
 from tests.templates import iam_model
@@ -239,7 +240,7 @@ def test_a_merge_is_allowed_by_its_role(templates, aws, monkeypatch):
     )
     profile = WindowProfile.for_baseline(baseline)
     profile.update_columns([[f"{RNG.normal(3.0):.5f}" for _ in range(200)]])
-    state_uri = job["Environment"]["DRIFTGATE_STATE_S3_URI"] + "/shard-0.json"
+    state_uri = job_locations(job)[STATE_OUTPUT] + "/shard-0.json"
     put_uri(aws, state_uri, json.dumps(profile.to_dict()))
 
     for name, value in function_environment(templates, "MergeFunction", p).items():
@@ -349,7 +350,7 @@ def test_the_processing_job_role_covers_the_job_the_monitor_starts(templates, aw
     (job,) = [params_ for s, o, params_ in launch if o == "CreateProcessingJob"]
     assert job["RoleArn"] == env["DRIFTGATE_PROCESSING_ROLE_ARN"]
     # The shards read the manifest's capture files too (ManifestFile input).
-    manifest_uri = job["Environment"]["DRIFTGATE_MANIFEST_S3_URI"]
+    manifest_uri = job_locations(job)[MANIFEST_INPUT]
     entries = json.loads(Storage(aws).read_bytes(manifest_uri))
     capture = [entries[0]["prefix"] + key for key in entries[1:]]
     requests = job_requests(job, "/aws/sagemaker/ProcessingJobs") + [
