@@ -56,7 +56,7 @@ class NumericAccumulator:
         if values.size == 0:
             return
         self.present += int(values.size)
-        self.integral += int(np.count_nonzero(values == np.floor(values)))
+        self.integral += int(np.count_nonzero(np.rint(values) == values))
         # Not np.dot: BLAS threads make it orders of magnitude slower on a busy host.
         with np.errstate(over="ignore"):  # overflow is tracked by ExactSum
             self.total.add(float(values.sum()))
