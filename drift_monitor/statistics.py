@@ -56,18 +56,20 @@ def _round_all(values: np.ndarray) -> list[float]:
 
 
 def numeric_buckets(acc: NumericAccumulator) -> list[dict[str, float]]:
-    """Histogram bins clipped to the observed range, grouped into 10 buckets."""
+    """Histogram bins clipped to the observed range, grouped into 10 buckets (the first
+    ``bins % 10`` buckets one bin wider, as ``numpy.array_split`` groups them)."""
     if not acc.present:
         return []
     bounds = np.concatenate(([acc.minimum], np.clip(acc.edges, acc.minimum, acc.maximum)))
-    bounds = np.concatenate((bounds, [acc.maximum]))
-    groups = np.array_split(np.arange(acc.hist.size), min(REPORT_BUCKETS, acc.hist.size))
-    buckets = []
-    for g in groups:
-        count = int(acc.hist[g].sum())
-        lower, upper = float(bounds[g[0]]), float(bounds[g[-1] + 1])
-        buckets.append({"lower_bound": _round(lower), "upper_bound": _round(upper), "count": count})
-    return buckets
+    bounds = np.concatenate((bounds, [acc.maximum])).tolist()
+    size = acc.hist.size
+    groups = min(REPORT_BUCKETS, size)
+    starts = [g * (size // groups) + min(g, size % groups) for g in range(groups + 1)]
+    counts = np.add.reduceat(acc.hist, starts[:-1]).tolist()
+    return [
+        {"lower_bound": _round(bounds[a]), "upper_bound": _round(bounds[b]), "count": int(c)}
+        for a, b, c in zip(starts[:-1], starts[1:], counts, strict=True)
+    ]
 
 
 def numeric_sketch_items(acc: NumericAccumulator) -> list[float]:
