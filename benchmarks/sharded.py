@@ -49,7 +49,9 @@ def deployed_router(template: Path = MONITORING_TEMPLATE) -> dict[str, Any]:
         rate, source = float(setting), "DRIFTGATE_BYTES_PER_SECOND in monitoring.yml"
     else:
         rate = float(routing.DEFAULT_BYTES_PER_SECOND)
-        source = "routing.DEFAULT_BYTES_PER_SECOND; monitoring.yml sets no DRIFTGATE_BYTES_PER_SECOND"
+        source = (
+            "routing.DEFAULT_BYTES_PER_SECOND; monitoring.yml sets no DRIFTGATE_BYTES_PER_SECOND"
+        )
     return {
         "bytes_per_second": rate,
         "source": source,
