@@ -12,12 +12,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-# make bench (2-core host shared with other jobs, load 3-4), driftgate pinned to one
-# thread on ~456-byte SageMaker capture lines of 20 features: ~370,000 rows/s (~170 MB/s)
-# at 1M rows on the plain-CSV path; quoted CSV and JSON payloads 41,000-47,000 rows/s
-# (19-24 MB/s), 31-37 MB/s on a quiet host. The default sits at the slow paths' rate
-# under load, so a window of JSON or quoted capture the router keeps in the Lambda is
-# not estimated faster than it runs (and half the timeout is margin on top).
+# make bench (2-core host shared with other jobs), driftgate pinned to one thread on
+# ~456-byte SageMaker capture lines of 20 features: 370,000-530,000 rows/s (170-240 MB/s)
+# at 1M rows on the plain-CSV path; quoted CSV and JSON payloads 19-24 MB/s at load 3-4
+# and 33-41 MB/s at load ~2 (two runs). The default sits at the slow paths' rate under
+# load, so a window of JSON or quoted capture the router keeps in the Lambda is not
+# estimated faster than it runs (and half the timeout is margin on top).
 DEFAULT_BYTES_PER_SECOND = 20_000_000
 # A window runs in Lambda when its estimate is at most this share of the timeout: the
 # rest covers listing, baseline reading, the outputs and S3's variance.
