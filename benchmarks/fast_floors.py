@@ -30,30 +30,29 @@ _records = msgspec.json.Decoder(_Record).decode_lines
 
 
 def rows_orjson(data: bytes) -> list[str]:
-    """CSV rows of a capture file: orjson per line, the input's data kept."""
-    rows: list[str] = []
-    for line in data.splitlines():
-        if line.strip():
-            rows.extend(orjson.loads(line)["captureData"]["endpointInput"]["data"].split("\n"))
-    return rows
+    """The inputs' CSV text of a capture file, one string per record (a record's rows
+    stay joined by newlines, which the CSV reader splits): orjson per line."""
+    return [
+        orjson.loads(line)["captureData"]["endpointInput"]["data"]
+        for line in data.splitlines()
+        if line.strip()
+    ]
 
 
 def rows_msgspec(data: bytes) -> list[str]:
-    """CSV rows of a capture file: msgspec decodes every line into a typed struct that
-    holds only the input's data, in one call."""
-    rows: list[str] = []
-    for record in _records(data):
-        rows.extend(record.captureData.endpointInput.data.split("\n"))
-    return rows
+    """As :func:`rows_orjson`; msgspec decodes every line into a typed struct that holds
+    only the input's data, in one call."""
+    return [record.captureData.endpointInput.data for record in _records(data)]
 
 
 def arrow_columns(rows: list[str], numeric: list[bool]) -> list[Any]:
-    """Rows as one Arrow table (numeric columns float64, empty = null; the rest text),
-    then each numeric column as a numpy array. The width is the first row's (a window
-    with a column dropped or added is read as it is, like the plain floor does)."""
+    """Inputs joined by newlines and read as one Arrow table (numeric columns float64,
+    empty = null; the rest text), then each numeric column as a numpy array. The width
+    is the first row's (a window with a column dropped or added is read as it is, like
+    the plain floor does)."""
     if not rows:
         return []
-    width = rows[0].count(",") + 1
+    width = rows[0].split("\n", 1)[0].count(",") + 1
     names = [str(j) for j in range(width)]
     kinds = [j < len(numeric) and numeric[j] for j in range(width)]
     types = {n: pa.float64() if num else pa.string() for n, num in zip(names, kinds, strict=True)}

@@ -209,8 +209,8 @@ def _extra_sections(result: dict[str, Any]) -> list[str]:
             "",
             "## Hidden-cost paths (driftgate, same rows, other payload shapes)",
             "",
-            "| payload | rows | wall s | rows/s | vs plain CSV |",
-            "| --- | ---: | ---: | ---: | ---: |",
+            "| payload | rows | wall s | rows/s | MB/s | vs plain CSV |",
+            "| --- | ---: | ---: | ---: | ---: | ---: |",
         ]
         plain = next((v for v in variants if v["payload"] == "csv"), None)
         for v in variants:
@@ -220,7 +220,7 @@ def _extra_sections(result: dict[str, Any]) -> list[str]:
             rate = v["rows"] / v["wall_s"] if v["wall_s"] else float("nan")
             lines.append(
                 f"| {v['payload']} | {v['rows']:,} | {_f(v['wall_s'])} | {_f(rate, 0)} | "
-                f"{_f(slower)}x |"
+                f"{_f(_mb_per_s(v))} | {_f(slower)}x |"
             )
     package = result.get("lambda_package")
     if package:
@@ -236,23 +236,65 @@ def _extra_sections(result: dict[str, Any]) -> list[str]:
         ]
     sharded = result.get("sharded_model")
     if sharded:
+        lines += _sharded_section(sharded, variants)
+    return lines
+
+
+def _mb_per_s(variant: dict[str, Any]) -> float:
+    """Capture bytes a second (what the router's DRIFTGATE_BYTES_PER_SECOND means)."""
+    wall = variant.get("wall_s") or 0.0
+    return variant.get("bytes", float("nan")) / wall / 1e6 if wall > 0 else float("nan")
+
+
+def _sharded_table(rows: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        "| rows | capture GB | router estimate s | route | instances | modelled wall s | merge s |",
+        "| ---: | ---: | ---: | --- | ---: | ---: | ---: |",
+    ]
+    for m in rows:
+        lines.append(
+            f"| {m['rows']:,} | {_f(m['gb'], 1)} | {_f(m['estimated_s'], 0)} | {m['route']} | "
+            f"{m['instances']} | {_f(m['wall_s'], 0)} | {_f(m['merge_s'])} |"
+        )
+    return lines
+
+
+def _sharded_section(sharded: dict[str, Any], variants: list[dict[str, Any]]) -> list[str]:
+    router = sharded["router"]
+    deployed = router["bytes_per_second"] / 1e6
+    lines = [
+        "",
+        "## Past one Lambda: the sharded Processing path (modelled from measurements)",
+        "",
+        f"Measured: {sharded['rows_per_s']:,.0f} rows/s per instance (driftgate, one thread, "
+        f"{sharded['measured_at']:,} rows, {sharded['bytes_per_row']:.0f} capture bytes a "
+        f"row: {sharded['measured_bytes_per_second'] / 1e6:.0f} MB/s); merge "
+        f"{sharded['merge_s_per_shard']:.3f} s per shard state plus {sharded['finish_s']:.2f} s"
+        " to evaluate and write. Assumed: job start-up "
+        f"{sharded['startup_s']:.0f} s (provisioning and image pull; not measurable without an "
+        "account). Modelled wall = one Lambda's time when routed there; else start-up + the "
+        "measured time / instances + the merge.",
+        "",
+        f"Deployed router ({router['source']}): {deployed:.0f} MB/s, Lambda timeout "
+        f"{router['timeout_s']:.0f} s (Processing past half of it), at most "
+        f"{router['max_instances']} instances (ProcessingMaxInstances default):",
+        "",
+        *_sharded_table(sharded["rows"]),
+        "",
+        "The same router told the measured rate instead:",
+        "",
+        *_sharded_table(sharded["calibrated"]),
+    ]
+    slow = [v for v in variants if v["payload"] in ("json", "quoted_csv") and v.get("bytes")]
+    if slow:
+        worst = min(_mb_per_s(v) for v in slow)
+        verdict = "at or below" if deployed <= worst else "ABOVE"
         lines += [
             "",
-            "## Past one Lambda: the sharded Processing path (modelled from measurements)",
-            "",
-            f"Per-instance throughput {sharded['rows_per_s']:,.0f} rows/s (driftgate, one "
-            f"thread, {sharded['measured_at']:,} rows); merge cost "
-            f"{sharded['merge_s_per_shard']:.3f} s per shard state plus "
-            f"{sharded['finish_s']:.2f} s to evaluate and write; job start-up "
-            f"{sharded['startup_s']:.0f} s assumed (not measurable here); at most "
-            f"{sharded['max_instances']} instances.",
-            "",
-            "| rows | one Lambda s | instances | modelled wall s | merge s |",
-            "| ---: | ---: | ---: | ---: | ---: |",
+            f"The deployed rate ({deployed:.0f} MB/s) is {verdict} the slowest payload path "
+            f"measured in this run ({worst:.0f} MB/s, "
+            + ", ".join(f"{v['payload']} {_mb_per_s(v):.0f} MB/s" for v in slow)
+            + "; one thread), so a window of such capture that the router keeps in the "
+            "Lambda is estimated no faster than it runs.",
         ]
-        for m in sharded["rows"]:
-            lines.append(
-                f"| {m['rows']:,} | {_f(m['single_s'], 0)} | {m['instances']} | "
-                f"{_f(m['wall_s'], 0)} | {_f(m['merge_s'])} |"
-            )
     return lines

@@ -171,9 +171,21 @@ def _payload_variants(
         sys.executable, "driftgate", plan_path, run_dir / "variants.json", path, one_thread=True
     )
     return [
-        {"payload": payload, "rows": w["rows"], "wall_s": w["wall_s"], "error": w["error"]}
-        for payload, w in zip(workload.PAYLOAD_VARIANTS, result["windows"], strict=True)
+        {
+            "payload": payload,
+            "rows": w["rows"],
+            "bytes": _capture_bytes(window),
+            "wall_s": w["wall_s"],
+            "error": w["error"],
+        }
+        for payload, w, window in zip(
+            workload.PAYLOAD_VARIANTS, result["windows"], shaped, strict=True
+        )
     ]
+
+
+def _capture_bytes(window: WindowPlan) -> int:
+    return sum(p.stat().st_size for p in Path(window.capture_root).rglob("*.jsonl"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -285,7 +297,10 @@ def main(argv: list[str] | None = None) -> int:
         "payload_variants": variants,
         "lambda_package": _lambda_package(),
         "sharded_model": sharded.model(
-            rate, largest, sharded.measure_merge(plan, control, run_dir / "merge")
+            rate,
+            largest,
+            sharded.measure_merge(plan, control, run_dir / "merge"),
+            bytes_per_row=_capture_bytes(control) / largest,
         ),
         "windows": {f"{t}/{s}": r["windows"] for (t, s), r in runs.items()},
     }

@@ -1,7 +1,13 @@
 """The sharded Processing path, modelled from measurements: per-instance throughput
 (the monitor pinned to one thread) and the merge's cost (shard states read and merged,
 then the window evaluated and its files written), at window sizes no single machine here
-can hold in a benchmark run. The instance count comes from the monitor's own router."""
+can hold in a benchmark run.
+
+The instance count is what the deployed stack's router would pick: ``plan_route`` with
+the rate, timeout and instance cap that ``templates/monitoring.yml`` gives the scheduled
+function (``DRIFTGATE_BYTES_PER_SECOND`` when the template sets it, else
+``routing.DEFAULT_BYTES_PER_SECOND``). The wall time then comes from the measured rate.
+A second table shows what the router would pick if it were told the measured rate."""
 
 from __future__ import annotations
 
@@ -12,14 +18,46 @@ from typing import Any
 
 from benchmarks.plan import Plan, WindowPlan
 
+ROOT = Path(__file__).resolve().parent.parent
+MONITORING_TEMPLATE = ROOT / "templates" / "monitoring.yml"
+MONITOR_HANDLER = "drift_monitor.lambda_handler.handler"
 MODEL_ROWS = (1_000_000, 10_000_000, 100_000_000)
-BYTES_PER_ROW = 430  # a SageMaker capture line of 20 features (the generator's files)
 # Not measurable without an account: the time SageMaker takes to provision instances and
 # pull the image before the entry runs. An assumption, stated in the report.
 STARTUP_S = 180.0
-MAX_INSTANCES = 10  # monitoring.yml's ProcessingMaxInstances default
-LAMBDA_TIMEOUT_S = 900.0
 SHARDS_MEASURED = 16
+
+
+def deployed_router(template: Path = MONITORING_TEMPLATE) -> dict[str, Any]:
+    """The routing inputs of the deployed scheduled function: its throughput setting
+    (the template's ``DRIFTGATE_BYTES_PER_SECOND``, or the code's default when the
+    template leaves it out), its ``Timeout`` and ``ProcessingMaxInstances``'s default."""
+    from cfnlint.decode import cfn_yaml
+
+    from drift_monitor import routing
+
+    doc = cfn_yaml.load(str(template))
+    monitor = next(
+        r["Properties"]
+        for r in doc["Resources"].values()
+        if r.get("Type") == "AWS::Lambda::Function"
+        and r["Properties"].get("Handler") == MONITOR_HANDLER
+    )
+    env = (monitor.get("Environment") or {}).get("Variables") or {}
+    setting = env.get("DRIFTGATE_BYTES_PER_SECOND")
+    if setting is not None:
+        rate, source = float(setting), "DRIFTGATE_BYTES_PER_SECOND in monitoring.yml"
+    else:
+        rate = float(routing.DEFAULT_BYTES_PER_SECOND)
+        source = (
+            "routing.DEFAULT_BYTES_PER_SECOND; monitoring.yml sets no DRIFTGATE_BYTES_PER_SECOND"
+        )
+    return {
+        "bytes_per_second": rate,
+        "source": source,
+        "timeout_s": float(monitor["Timeout"]),
+        "max_instances": int(doc["Parameters"]["ProcessingMaxInstances"]["Default"]),
+    }
 
 
 def measure_merge(plan: Plan, window: WindowPlan, out: Path) -> dict[str, float]:
@@ -55,40 +93,65 @@ def measure_merge(plan: Plan, window: WindowPlan, out: Path) -> dict[str, float]
     }
 
 
-def model(rows_per_s: float, measured_at: int, merge: dict[str, float]) -> dict[str, Any]:
+def _rows(
+    rows_per_s: float,
+    bytes_per_row: float,
+    merge: dict[str, float],
+    router: dict[str, Any],
+    routed_bytes_per_second: float,
+) -> list[dict[str, Any]]:
     from drift_monitor.routing import plan_route
 
-    rows_out = []
+    out = []
     for rows in MODEL_ROWS:
-        single = rows / rows_per_s
-        # The router sees bytes; feed it the measured rate so the model is self-consistent.
+        single = rows / rows_per_s  # measured: one thread, the fast path
         route = plan_route(
-            rows * BYTES_PER_ROW,
-            files=max(1, rows // 50_000),
-            timeout_s=LAMBDA_TIMEOUT_S,
-            max_instances=MAX_INSTANCES,
-            bytes_per_second=rows_per_s * BYTES_PER_ROW,
+            int(rows * bytes_per_row),
+            files=max(1, rows // 50_000),  # the generator's 50,000 records a file
+            timeout_s=router["timeout_s"],
+            max_instances=router["max_instances"],
+            bytes_per_second=routed_bytes_per_second,
         )
         merge_s = route.instances * merge["merge_s_per_shard"] + merge["finish_s"]
         if route.target == "lambda":
             wall = single + merge["finish_s"]
         else:
             wall = STARTUP_S + single / route.instances + merge_s
-        rows_out.append(
+        out.append(
             {
                 "rows": rows,
+                "gb": rows * bytes_per_row / 1e9,
                 "single_s": single,
+                "estimated_s": route.estimated_s,
                 "route": route.target,
                 "instances": route.instances,
                 "wall_s": wall,
                 "merge_s": merge_s,
             }
         )
+    return out
+
+
+def model(
+    rows_per_s: float,
+    measured_at: int,
+    merge: dict[str, float],
+    bytes_per_row: float,
+    router: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Both tables: ``rows`` with the deployed router's rate (what the stack would do),
+    ``calibrated`` with the router told the measured rate."""
+    router = router or deployed_router()
+    measured_bps = rows_per_s * bytes_per_row
     return {
         "rows_per_s": rows_per_s,
         "measured_at": measured_at,
+        "bytes_per_row": bytes_per_row,
+        "measured_bytes_per_second": measured_bps,
+        "router": router,
         "startup_s": STARTUP_S,
-        "max_instances": MAX_INSTANCES,
+        "max_instances": router["max_instances"],
         **merge,
-        "rows": rows_out,
+        "rows": _rows(rows_per_s, bytes_per_row, merge, router, router["bytes_per_second"]),
+        "calibrated": _rows(rows_per_s, bytes_per_row, merge, router, measured_bps),
     }

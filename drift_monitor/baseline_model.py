@@ -65,14 +65,18 @@ def weighted_items_from_stats(numerical: dict[str, Any]) -> tuple[np.ndarray, np
     """
     kll = (numerical.get("distribution") or {}).get("kll") or {}
     levels = (kll.get("sketch") or {}).get("data") or []
+    parts = [
+        (np.fromiter(map(float, items), dtype=np.float64, count=len(items)), float(2**level))
+        for level, items in enumerate(levels)
+        if items
+    ]
+    if parts:
+        return (
+            np.concatenate([v for v, _ in parts]),
+            np.concatenate([np.full(v.size, w) for v, w in parts]),
+        )
     values: list[float] = []
     weights: list[float] = []
-    for level, items in enumerate(levels):
-        for item in items or []:
-            values.append(float(item))
-            weights.append(float(2**level))
-    if values:
-        return np.asarray(values), np.asarray(weights)
     for bucket in kll.get("buckets") or []:
         count = float(bucket.get("count", 0))
         if count > 0:

@@ -17,7 +17,7 @@ import base64
 import binascii
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from itertools import repeat
 from typing import Any
 
@@ -27,6 +27,9 @@ from drift_monitor.columns import parse_csv_block
 from drift_monitor.profile import WindowProfile
 
 CHUNK_ROWS = 20_000  # rows per vectorised batch: bounds memory whatever the file size
+# Units of a file (line_units) hold CHUNK_ROWS times this many bytes: about CHUNK_ROWS
+# records of a SageMaker capture line of 20 features (~430 bytes; 4 MB a unit).
+UNIT_BYTES_PER_ROW = 200
 
 CSV, JSON, JSONL = "csv", "json", "jsonl"
 _decode = json.JSONDecoder().decode
@@ -99,6 +102,32 @@ def payload_rows(block: dict[str, Any]) -> tuple[str, list[Any]]:
     return JSON, _json_rows(json.loads(text))
 
 
+def line_units(chunks: Iterable[bytes], max_bytes: int) -> Iterator[bytes | memoryview]:
+    """A file's bytes, given in pieces cut anywhere, as units of whole lines: a unit
+    ends at the first newline at least ``max_bytes`` after its start (the last unit
+    holds the rest), so units depend on the file's bytes alone. Each unit comes without
+    its final newline; inside a piece it is a view of it (no copy)."""
+    rest: bytes | memoryview = b""  # a unit's start, cut off by the end of a piece
+    for chunk in chunks:
+        view = memoryview(chunk)
+        start = 0
+        if rest:
+            cut = chunk.find(b"\n", max(0, max_bytes - len(rest)))
+            if cut < 0:
+                rest = b"".join((rest, chunk))
+                continue
+            yield b"".join((rest, view[:cut]))
+            start = cut + 1
+        while (cut := chunk.find(b"\n", start + max_bytes)) >= 0:
+            yield view[start:cut]
+            start = cut + 1
+        rest = view[start:]
+    if len(rest) and rest[-1:] == b"\n":  # the file's final newline
+        rest = rest[:-1]
+    if len(rest):
+        yield rest
+
+
 class CaptureParser:
     """Feeds capture lines of one file into a :class:`WindowProfile`, chunk by chunk.
 
@@ -143,17 +172,67 @@ class CaptureParser:
         self.flush()
 
     def feed_chunks(self, chunks: Iterable[bytes]) -> None:
-        """One file given in pieces of any size (``Storage.iter_chunks``): split into
-        lines in C, a line cut between two pieces joined again."""
-        carry = b""
-        for chunk in chunks:
-            lines = chunk.split(b"\n")
-            lines[0] = carry + lines[0]
-            carry = lines.pop()
-            self._feed_lines(lines)
-        if carry:
-            self._feed_lines([carry])
+        """One file given in pieces of any size (``Storage.iter_chunks``), regrouped into
+        units of whole lines of about ``CHUNK_ROWS`` capture lines (:func:`line_units`);
+        a unit of plain CSV capture is taken as a whole (:meth:`_take_unit`), any other
+        is split into lines. Either way a unit's rows are one batch, so the batches, and
+        with them the rounding of each batch's float sums, depend on the file alone, not
+        on where its pieces were cut."""
+        for unit in line_units(chunks, CHUNK_ROWS * UNIT_BYTES_PER_ROW):
+            if not self._take_unit(unit):
+                self._feed_lines(bytes(unit).split(b"\n"))
+                self.flush()
         self.flush()
+
+    def _take_unit(self, piece: bytes | memoryview) -> bool:
+        """Whole lines of one file, taken in a handful of C calls when every line is one
+        capture record whose input is one plain CSV row of the baseline's width, all in
+        the window (or all outside it). False, having counted nothing, otherwise: the
+        caller then goes block by block and, where needed, line by line.
+
+        The checks, each exact: no empty line, one decoded record per line (msgspec skips
+        a whitespace-only line and reads two values off one line: either changes the
+        count), encoding ``CSV`` and a CSV content type on every record, inference times
+        all inside ``[start, end)`` (their minimum and maximum: comparing whole ISO
+        strings with 19-character bounds is the same as comparing their first 19
+        characters), no quote, ``\\r`` or embedded newline in any input, and Arrow's
+        reader, which refuses a row of another width and a numeric field that is not a
+        number, returning one row per record."""
+        fast = self.fast
+        text_csv, any_csv = fast.CSV_TIMED_DECODERS if self.filtered else fast.CSV_DECODERS
+        try:
+            records = text_csv(piece)
+            checked = True
+        except fast.DecodeErrors:
+            try:
+                records = any_csv(piece)
+            except fast.DecodeErrors:
+                return False
+            checked = False
+        # An empty line counts here and not in msgspec: the line path drops it.
+        if len(records) != np.count_nonzero(np.frombuffer(piece, dtype=np.uint8) == 10) + 1:
+            return False
+        if self.filtered:
+            times = [r.eventMetadata.inferenceTime for r in records]
+            first, last = min(times), max(times)
+            if last < self.start or first >= self.end:
+                return True  # all outside the window: nothing is counted, as line by line
+            if first < self.start or last >= self.end:
+                return False
+        if not checked:
+            kinds = {r.captureData.endpointInput.observedContentType for r in records}
+            if not all("csv" in kind for kind in kinds):
+                return False
+        texts = [r.captureData.endpointInput.data for r in records]
+        joined = "\n".join(texts)
+        if '"' in joined or "\r" in joined or joined.count("\n") != len(texts) - 1:
+            return False
+        parsed = parse_csv_block(texts, *self.kinds, joined)
+        if parsed is None:
+            return False
+        self.profile.records += len(texts)
+        self.profile.update_block(len(texts), *parsed)
+        return True
 
     def _feed_lines(self, lines: list[bytes]) -> None:
         # Empty lines dropped here; a whitespace-only one makes its block's count differ

@@ -4,6 +4,8 @@ pipeline's step on a plain image) never loads them; ``CaptureParser`` does."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 import msgspec
 
 DecodeErrors = (msgspec.DecodeError, msgspec.ValidationError)
@@ -40,3 +42,57 @@ class _TimedRecord(msgspec.Struct, gc=False):
 
 decode_lines = msgspec.json.Decoder(_Record).decode_lines
 decode_timed_lines = msgspec.json.Decoder(_TimedRecord).decode_lines
+
+
+# The whole-unit path (capture.CaptureParser._take_unit): as above, with the encoding
+# required to be CSV, so that a unit with any other record fails in msgspec itself. The
+# first try also requires the content type SageMaker's serializers send, ``text/csv``
+# (checked by msgspec, not per record in Python); other CSV content types are then
+# checked per record.
+class _CsvInput(msgspec.Struct, gc=False):
+    data: str
+    encoding: Literal["CSV"]
+    observedContentType: str
+
+
+class _TextCsvInput(msgspec.Struct, gc=False):
+    data: str
+    encoding: Literal["CSV"]
+    observedContentType: Literal["text/csv"]
+
+
+class _CsvCapture(msgspec.Struct, gc=False):
+    endpointInput: _CsvInput
+
+
+class _TextCsvCapture(msgspec.Struct, gc=False):
+    endpointInput: _TextCsvInput
+
+
+class _CsvRecord(msgspec.Struct, gc=False):
+    captureData: _CsvCapture
+
+
+class _CsvTimedRecord(msgspec.Struct, gc=False):
+    captureData: _CsvCapture
+    eventMetadata: _Metadata
+
+
+class _TextCsvRecord(msgspec.Struct, gc=False):
+    captureData: _TextCsvCapture
+
+
+class _TextCsvTimedRecord(msgspec.Struct, gc=False):
+    captureData: _TextCsvCapture
+    eventMetadata: _Metadata
+
+
+# (text/csv decoder, any-CSV decoder), without and with the inference time.
+CSV_DECODERS = (
+    msgspec.json.Decoder(_TextCsvRecord).decode_lines,
+    msgspec.json.Decoder(_CsvRecord).decode_lines,
+)
+CSV_TIMED_DECODERS = (
+    msgspec.json.Decoder(_TextCsvTimedRecord).decode_lines,
+    msgspec.json.Decoder(_CsvTimedRecord).decode_lines,
+)

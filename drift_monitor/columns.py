@@ -31,17 +31,22 @@ def numeric_column(column: list[object]) -> NumericColumn:
 
 def numeric_array(arr: np.ndarray) -> NumericColumn:
     """A column already parsed as floats: NaN and infinities count as missing."""
-    values = arr[np.isfinite(arr)]
+    finite = np.isfinite(arr)
+    if finite.all():  # the common column: no copy
+        return NumericColumn(values=arr, missing=0, non_numeric=0)
+    values = arr[finite]
     return NumericColumn(values=values, missing=int(arr.size - values.size), non_numeric=0)
 
 
 def parse_csv_block(
-    lines: list[str], numeric: list[int], strings: list[int]
+    lines: list[str], numeric: list[int], strings: list[int], joined: str | None = None
 ) -> tuple[np.ndarray, list[CategoryCounts]] | None:
     """CSV rows (no quotes, all of the same width) parsed by Arrow's C++ CSV reader: a
     float matrix of the ``numeric`` columns (an empty field is NaN, i.e. missing) and the
     distinct values with counts of each ``strings`` column. None when a numeric field is
-    not a number (the caller then goes column by column, which counts those values).
+    not a number, or a row is of another width (the caller then goes column by column,
+    which counts those values, or record by record). ``joined``: the lines already joined
+    by newlines. The matrix is column-major: each feature's values are contiguous.
 
     One thread: Lambda below 1,769 MB has one vCPU, and on more the run stays
     reproducible in time. Only ``""`` is null (Arrow's default list would turn text such
@@ -53,8 +58,8 @@ def parse_csv_block(
     names = [str(j) for j in range(width)]
     types: dict[str, pa.DataType] = {names[j]: pa.float64() for j in numeric}
     types.update({names[j]: pa.string() for j in strings})
-    blob = "\n".join(lines).encode("utf-8")
     try:
+        blob = ("\n".join(lines) if joined is None else joined).encode("utf-8")
         table = pa_csv.read_csv(
             pa.py_buffer(blob),
             read_options=pa_csv.ReadOptions(
@@ -65,11 +70,11 @@ def parse_csv_block(
                 column_types=types, null_values=[""], strings_can_be_null=False
             ),
         )
-    except (pa.ArrowInvalid, UnicodeDecodeError):
+    except (pa.ArrowInvalid, UnicodeError):  # UnicodeEncodeError: a lone surrogate
         return None
     if table.num_rows != len(lines):
         return None  # a line Arrow read otherwise (e.g. an empty one): count per column
-    values = np.empty((len(lines), len(numeric)), dtype=np.float64)
+    values = np.empty((len(lines), len(numeric)), dtype=np.float64, order="F")
     for k, j in enumerate(numeric):
         values[:, k] = table.column(j).to_numpy()  # nulls become NaN
     return values, [_category_counts(table.column(j)) for j in strings]

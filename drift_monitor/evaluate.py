@@ -193,9 +193,9 @@ def _check_numeric(
         limit = config.comparison_threshold if threshold is None else threshold
         result.drift, result.threshold = dist, limit
         result.labels = _edge_labels(f.edges)
-        result.edges = [float(e) for e in f.edges]
-        result.baseline_probs = [float(p) for p in f.bin_probs]
-        result.current_probs = [float(c) / acc.present for c in acc.hist]
+        result.edges = f.edges.astype(np.float64).tolist()
+        result.baseline_probs = f.bin_probs.astype(np.float64).tolist()
+        result.current_probs = (acc.hist / acc.present).tolist()  # count / rows, as floats
         flagged = dist > limit
         robust = comparison_method(config.comparison_method) == "Robust"
         if robust and distance_name in ("model-monitor", "ks"):
@@ -219,9 +219,10 @@ def _drift_violation(name: str, dist: float, limit: float) -> dict[str, str]:
 def _edge_labels(edges: np.ndarray) -> list[str]:
     if not edges.size:
         return ["all"]
-    labels = [f"<= {edges[0]:.4g}"]
-    labels += [f"({a:.4g}, {b:.4g}]" for a, b in itertools.pairwise(edges)]
-    labels.append(f"> {edges[-1]:.4g}")
+    shown = [f"{e:.4g}" for e in edges.tolist()]  # each edge formatted once
+    labels = ["<= " + shown[0]]
+    labels += [f"({a}, {b}]" for a, b in itertools.pairwise(shown)]
+    labels.append("> " + shown[-1])
     return labels
 
 

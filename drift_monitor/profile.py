@@ -8,7 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from drift_monitor.accumulators import CategoricalAccumulator, NumericAccumulator
+from drift_monitor.accumulators import (
+    CategoricalAccumulator,
+    NumericAccumulator,
+    add_numeric_block,
+)
 from drift_monitor.baseline_model import Baseline
 
 STATE_VERSION = 1
@@ -92,8 +96,7 @@ class WindowProfile:
         order) and, per categorical feature, its distinct values, counts and missing count."""
         numeric, strings = self.column_kinds
         self.rows += rows
-        for k, j in enumerate(numeric):
-            self.features[j].update_array(values[:, k])  # type: ignore[arg-type]
+        add_numeric_block([self.features[j] for j in numeric], values)  # type: ignore[misc]
         for k, j in enumerate(strings):
             self.features[j].add_counts(*categories[k])  # type: ignore[union-attr]
 

@@ -14,6 +14,8 @@ import unicodedata
 from collections.abc import Sequence
 from html import escape
 
+import numpy as np
+
 from drift_monitor.accumulators import OTHER
 from drift_monitor.evaluate import FeatureResult
 
@@ -33,6 +35,8 @@ def text(value: object, limit: int | None = None) -> str:
     raw = str(value)
     if limit is not None and len(raw) > limit:
         raw = raw[: limit - 1] + "\u2026"
+    if raw.isascii() and raw.isprintable():  # no control character: nothing to show
+        return escape(raw, quote=True)
     shown = "".join(
         f"\\x{ord(c):02x}" if unicodedata.category(c) in ("Cc", "Cs") and c != "\t" else c
         for c in raw
@@ -109,25 +113,42 @@ def equal_width(
     bins: int,
 ) -> list[float]:
     """Mass of quantile bins re-spread on ``bins`` equal-width bins over [lo, hi],
-    uniformly inside each quantile bin (their real widths)."""
-    out = [0.0] * bins
+    uniformly inside each quantile bin (their real widths). A bin of no width puts its
+    mass in the equal-width bin holding it. Mass outside [lo, hi] is left out."""
+    return _spread([probs], edges, [(first, last)], lo, hi, bins)[0]
+
+
+def _spread(
+    probs: Sequence[Sequence[float]],
+    edges: Sequence[float],
+    ends: Sequence[tuple[float, float]],
+    lo: float,
+    hi: float,
+    bins: int,
+) -> list[list[float]]:
+    """:func:`equal_width` of several distributions on the same edges, each with its
+    own smallest and largest value: the piecewise-linear CDF of the bins with a width
+    read at the equal-width bins' bounds, plus the bins of no width at their place."""
     width = (hi - lo) / bins
-    if not edges or width <= 0:
-        out[0] = float(sum(probs))
-        return out
-    for p, (a, b) in zip(probs, _bin_bounds(edges, first, last), strict=True):
-        if p <= 0:
+    out = []
+    for p, (first, last) in zip(probs, ends, strict=True):
+        if not len(edges) or width <= 0:
+            flat = [0.0] * bins
+            flat[0] = float(sum(p))
+            out.append(flat)
             continue
-        if b - a <= 0:
-            out[min(max(int((a - lo) / width), 0), bins - 1)] += p
-            continue
-        i0 = min(max(int((a - lo) / width), 0), bins - 1)
-        i1 = min(max(int((b - lo) / width), 0), bins - 1)
-        for i in range(i0, i1 + 1):
-            left, right = lo + i * width, lo + (i + 1) * width
-            overlap = min(b, right) - max(a, left)
-            if overlap > 0:
-                out[i] += p * overlap / (b - a)
+        bounds = np.array([min(first, edges[0]), *edges, max(last, edges[-1])])
+        mass = np.asarray(p, dtype=np.float64)
+        wide = bounds[1:] - bounds[:-1] > 0
+        spread = np.where(wide & (mass > 0), mass, 0.0)
+        cdf = np.concatenate(([0.0], np.cumsum(spread)))
+        # The CDF is flat across a bin of no width, so a repeated bound reads the same.
+        shares = np.diff(np.interp(lo + np.arange(bins + 1) * width, bounds, cdf))
+        point = np.flatnonzero(~wide & (mass > 0))
+        if point.size:
+            at = np.clip(((bounds[point] - lo) / width).astype(np.int64), 0, bins - 1)
+            shares += np.bincount(at, weights=mass[point], minlength=bins)
+        out.append(shares.tolist())
     return out
 
 
@@ -135,9 +156,15 @@ def _both_equal_width(r: FeatureResult, bins: int) -> tuple[float, float, list[f
     lo, hi = value_range(r)
     b_first = r.baseline_min if r.baseline_min is not None else lo
     b_last = r.baseline_max if r.baseline_max is not None else hi
-    base = equal_width(r.baseline_probs, r.edges, b_first, b_last, lo, hi, bins)
     w_first, w_last = (r.minimum, r.maximum) if r.present else (lo, hi)
-    window = equal_width(r.current_probs, r.edges, w_first, w_last, lo, hi, bins)
+    base, window = _spread(
+        [r.baseline_probs, r.current_probs],
+        r.edges,
+        [(b_first, b_last), (w_first, w_last)],
+        lo,
+        hi,
+        bins,
+    )
     return lo, hi, base, window
 
 
@@ -156,6 +183,15 @@ class _Frame:
     def y(self, p: float) -> float:
         span = self.height - self.up - self.down
         return self.height - self.down - span * p / self.top
+
+    # The same arithmetic, in the same order, on arrays: the same floats as x and y.
+    def xs(self, v: np.ndarray) -> list[float]:
+        span = self.width - self.left - self.right
+        return (self.left + span * (v - self.lo) / (self.hi - self.lo)).tolist()
+
+    def ys(self, p: np.ndarray) -> list[float]:
+        span = self.height - self.up - self.down
+        return (self.height - self.down - span * p / self.top).tolist()
 
     def axes(self, x_label: str, y_ticks: Sequence[tuple[float, str]]) -> str:
         base = self.height - self.down
@@ -189,24 +225,31 @@ def _svg(width: int, height: int, label: str, body: str) -> str:
     )
 
 
+_STEP = "V{:.1f}H{:.1f}".format
+_POINT = "{:.1f} {:.1f}".format
+
+
 def _bars_path(frame: _Frame, values: Sequence[float]) -> str:
     step = (frame.hi - frame.lo) / len(values)
     base = frame.y(0)
-    parts = []
-    for i, v in enumerate(values):
-        if v > 0:
-            x0, x1 = frame.x(frame.lo + i * step), frame.x(frame.lo + (i + 1) * step)
-            parts.append(f"M{x0:.1f} {base:.1f}V{frame.y(v):.1f}H{x1:.1f}V{base:.1f}Z")
-    return "".join(parts)
+    heights = np.asarray(values, dtype=np.float64)
+    drawn = np.flatnonzero(heights > 0)
+    x0 = frame.xs(frame.lo + drawn * step)
+    x1 = frame.xs(frame.lo + (drawn + 1) * step)
+    tops = frame.ys(heights[drawn])
+    bar = f"M{{:.1f}} {base:.1f}V{{:.1f}}H{{:.1f}}V{base:.1f}Z".format
+    return "".join(map(bar, x0, tops, x1))
 
 
 def _step_path(frame: _Frame, values: Sequence[float]) -> str:
     step = (frame.hi - frame.lo) / len(values)
-    parts = [f"M{frame.x(frame.lo):.1f} {frame.y(0):.1f}"]
-    for i, v in enumerate(values):
-        parts.append(f"V{frame.y(v):.1f}H{frame.x(frame.lo + (i + 1) * step):.1f}")
-    parts.append(f"V{frame.y(0):.1f}")
-    return "".join(parts)
+    ends = frame.xs(frame.lo + (np.arange(len(values)) + 1) * step)
+    levels = frame.ys(np.asarray(values, dtype=np.float64))
+    return (
+        f"M{frame.x(frame.lo):.1f} {frame.y(0):.1f}"
+        + "".join(map(_STEP, levels, ends))
+        + f"V{frame.y(0):.1f}"
+    )
 
 
 def distribution_svg(r: FeatureResult) -> str:
@@ -226,21 +269,20 @@ def distribution_svg(r: FeatureResult) -> str:
 
 
 def cdf_points(probs: Sequence[float]) -> list[float]:
-    total, out = 0.0, []
-    for p in probs:
-        total += p
-        out.append(min(total, 1.0))
-    return out
+    """Running sums of ``probs`` (added one after another), capped at 1."""
+    if not len(probs):
+        return []
+    return np.minimum(np.cumsum(np.asarray(probs, dtype=np.float64)), 1.0).tolist()
 
 
 def largest_gap(r: FeatureResult) -> tuple[int, float] | None:
     """Index of the bin edge where the two CDFs differ most, and that difference."""
     base, window = cdf_points(r.baseline_probs), cdf_points(r.current_probs)
-    gaps = [abs(b - w) for b, w in zip(base[:-1], window[:-1], strict=True)]
-    if not gaps:
+    if len(base) < 2:
         return None
-    i = max(range(len(gaps)), key=gaps.__getitem__)
-    return i, gaps[i]
+    gaps = np.abs(np.subtract(base[:-1], window[:-1]))
+    i = int(np.argmax(gaps))  # the first of equal gaps
+    return i, float(gaps[i])
 
 
 def cdf_svg(r: FeatureResult, violated: bool) -> str:
@@ -251,10 +293,9 @@ def cdf_svg(r: FeatureResult, violated: bool) -> str:
     base, window = cdf_points(r.baseline_probs), cdf_points(r.current_probs)
 
     def line(cdf: list[float], first: float, last: float) -> str:
-        xs = [min(first, r.edges[0]), *r.edges, max(last, r.edges[-1])]
-        ys = [0.0, *cdf[:-1], 1.0]
-        points = zip(xs, ys, strict=True)
-        return "M" + "L".join(f"{frame.x(x):.1f} {frame.y(y):.1f}" for x, y in points)
+        xs = np.array([min(first, r.edges[0]), *r.edges, max(last, r.edges[-1])])
+        ys = np.array([0.0, *cdf[:-1], 1.0])
+        return "M" + "L".join(map(_POINT, frame.xs(xs), frame.ys(ys)))
 
     b_first = r.baseline_min if r.baseline_min is not None else lo
     b_last = r.baseline_max if r.baseline_max is not None else hi
@@ -339,14 +380,18 @@ def sparkline(r: FeatureResult, numeric: bool) -> str:
         window = [r.current_probs[i] for i in rows]
     top = max(max(base), max(window), 1e-12)
     step = w / len(base)
+    heights = np.asarray(base, dtype=np.float64)
+    drawn = np.flatnonzero(heights > 0)
     bars = "".join(
-        f"M{i * step:.1f} {h}V{h - (h - 2) * v / top:.1f}h{step:.1f}V{h}Z"
-        for i, v in enumerate(base)
-        if v > 0
+        map(
+            f"M{{:.1f}} {h}V{{:.1f}}h{step:.1f}V{h}Z".format,
+            (drawn * step).tolist(),
+            (h - (h - 2) * heights[drawn] / top).tolist(),
+        )
     )
-    line = f"M0 {h}" + "".join(
-        f"V{h - (h - 2) * v / top:.1f}H{(i + 1) * step:.1f}" for i, v in enumerate(window)
-    )
+    levels = (h - (h - 2) * np.asarray(window, dtype=np.float64) / top).tolist()
+    ends = ((np.arange(len(window)) + 1) * step).tolist()
+    line = f"M0 {h}" + "".join(map(_STEP, levels, ends))
     return (
         f'<svg viewBox="0 0 {w} {h}" width="{w}" height="{h}" aria-hidden="true">'
         f'<path d="{bars}" fill="{BASE_FILL}"/>'

@@ -25,19 +25,51 @@ def _round(x: float) -> float:
     return float(f"{x:.12g}")
 
 
+def _round_all(values: np.ndarray) -> list[float]:
+    """:func:`_round` of every value, in numpy: x times the power of ten that brings it
+    to 12 integer digits, rounded to an integer, divided by that power (an exact power
+    of ten, so the result is the double nearest the 12-digit decimal, as ``float()`` of
+    the text gives). The product is rounded once before the integer rounding, so a value
+    within about 1e-4 of a last-digit tie may round the other way: one unit in the 12th
+    significant digit. Values whose power of ten is not exact (below ~1e-11 in
+    magnitude, or zero) and non-finite ones take :func:`_round`."""
+    x = np.asarray(values, dtype=np.float64)
+    out = x.copy()
+    magnitude = np.abs(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exponent = np.floor(np.log10(magnitude))
+    ok = np.isfinite(exponent)
+    exponent = np.where(ok, exponent, 0.0)
+    # log10 can be one off next to a power of ten: correct it exactly.
+    exponent += magnitude >= 10.0 ** (exponent + 1)
+    exponent -= (magnitude < 10.0**exponent) & ok
+    digits = 11 - exponent  # x * 10**digits has 12 integer digits
+    up = ok & (digits >= 0) & (digits <= 22)
+    down = ok & (digits < 0) & (digits >= -22)
+    scale = 10.0 ** np.abs(np.where(up | down, digits, 0.0))
+    out[up] = np.rint(x[up] * scale[up]) / scale[up]
+    out[down] = np.rint(x[down] / scale[down]) * scale[down]
+    rounded = out.tolist()
+    for i in np.flatnonzero(~(up | down)).tolist():
+        rounded[i] = _round(float(x[i]))
+    return rounded
+
+
 def numeric_buckets(acc: NumericAccumulator) -> list[dict[str, float]]:
-    """Histogram bins clipped to the observed range, grouped into 10 buckets."""
+    """Histogram bins clipped to the observed range, grouped into 10 buckets (the first
+    ``bins % 10`` buckets one bin wider, as ``numpy.array_split`` groups them)."""
     if not acc.present:
         return []
     bounds = np.concatenate(([acc.minimum], np.clip(acc.edges, acc.minimum, acc.maximum)))
-    bounds = np.concatenate((bounds, [acc.maximum]))
-    groups = np.array_split(np.arange(acc.hist.size), min(REPORT_BUCKETS, acc.hist.size))
-    buckets = []
-    for g in groups:
-        count = int(acc.hist[g].sum())
-        lower, upper = float(bounds[g[0]]), float(bounds[g[-1] + 1])
-        buckets.append({"lower_bound": _round(lower), "upper_bound": _round(upper), "count": count})
-    return buckets
+    bounds = np.concatenate((bounds, [acc.maximum])).tolist()
+    size = acc.hist.size
+    groups = min(REPORT_BUCKETS, size)
+    starts = [g * (size // groups) + min(g, size % groups) for g in range(groups + 1)]
+    counts = np.add.reduceat(acc.hist, starts[:-1]).tolist()
+    return [
+        {"lower_bound": _round(bounds[a]), "upper_bound": _round(bounds[b]), "count": int(c)}
+        for a, b, c in zip(starts[:-1], starts[1:], counts, strict=True)
+    ]
 
 
 def numeric_sketch_items(acc: NumericAccumulator) -> list[float]:
@@ -49,7 +81,7 @@ def numeric_sketch_items(acc: NumericAccumulator) -> list[float]:
     cum = np.concatenate(([0], np.cumsum(acc.hist))).astype(np.float64) / acc.present
     n = min(SKETCH_ITEMS, acc.present)
     ranks = (np.arange(n) + 0.5) / n
-    return [_round(v) for v in np.interp(ranks, cum, bounds).tolist()]
+    return _round_all(np.interp(ranks, cum, bounds))
 
 
 def _numeric_stats(name: str, f: BaselineFeature, acc: NumericAccumulator) -> dict[str, Any]:

@@ -68,7 +68,7 @@ class Storage:
         except OSError as exc:
             raise StorageError(f"cannot read {uri}: {exc.strerror or exc}") from exc
 
-    def iter_chunks(self, uri: str, size: int = 1 << 22) -> Iterator[bytes]:
+    def iter_chunks(self, uri: str, size: int = 1 << 23) -> Iterator[bytes]:
         """The file in pieces of at most ``size`` bytes (S3 is streamed): a line may
         span two pieces; the reader joins them."""
         if is_s3(uri):

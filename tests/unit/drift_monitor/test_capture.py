@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from dm_helpers import baseline_of, block, csv_record, record
 
-from drift_monitor.capture import CaptureParser, payload_format
+from drift_monitor.capture import CaptureParser, line_units, payload_format
 from drift_monitor.profile import WindowProfile
 
 
@@ -208,3 +208,55 @@ def test_base64_single_column_is_decoded_not_taken_as_text():
     profile = parse(base, [line])
     assert profile.rows == 1
     assert sums(profile) == [2.5]
+
+
+def test_units_of_a_file_do_not_depend_on_where_its_pieces_were_cut():
+    rng = np.random.default_rng(4)
+    lines = [b"x" * int(n) for n in rng.integers(0, 90, size=400)]
+    data = b"\n".join(lines) + b"\n"
+    whole = [bytes(u) for u in line_units([data], 500)]
+    assert b"\n".join(whole) + b"\n" == data  # nothing lost, nothing added
+    assert all(len(u) >= 500 for u in whole[:-1])  # each unit ends past max_bytes
+    for _ in range(20):
+        cuts = sorted(rng.integers(0, len(data), size=int(rng.integers(1, 30))).tolist())
+        pieces = [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)], strict=True)]
+        assert [bytes(u) for u in line_units(pieces, 500)] == whole
+
+
+def test_plain_csv_capture_is_taken_a_unit_at_a_time(baseline, monkeypatch):
+    # The whole-unit path must actually take the common case: the line path is not used.
+    def line_path(*_args):
+        raise AssertionError("plain CSV capture went line by line")
+
+    lines = [csv_record([[i, 2 * i, 0.5]]) for i in range(300)]
+    data = ("\n".join(lines) + "\n").encode()
+    profile = WindowProfile.for_baseline(baseline)
+    parser = CaptureParser(profile, "2026-11-23T15:00:00", "2026-11-23T16:00:00")
+    monkeypatch.setattr(parser, "_feed_lines", line_path)
+    parser.feed_chunks([data[:1000], data[1000:]])
+    assert (profile.records, profile.rows) == (300, 300)
+    assert sums(profile) == [float(sum(range(300))), float(2 * sum(range(300))), 150.0]
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        "",  # an empty line
+        "   ",  # whitespace only
+        "{}",  # a record without capture data
+        "not json",
+        csv_record([[1, 2]]),  # too few columns
+        csv_record([[1, 2, 3, 4]]),  # too many
+        csv_record([["x", 2, 3]]),  # not a number
+        csv_record([[1, 2, 3]], when="2026-11-23T17:00:00Z"),  # outside the window
+        csv_record([[1, 2, 3]], content_type="text/csv; charset=utf-8"),  # other CSV type
+        record(block("1,2,3", encoding="BASE64")),
+        record(block("1,2,3", content_type="application/octet-stream")),  # not CSV
+        record(block('"1",2,3')),  # quoted
+        record(block("[1, 2, 3]", "application/json", "JSON")),
+        csv_record([[1, 2, 3]]) + " " + csv_record([[4, 5, 6]]),  # two records on a line
+    ],
+)
+def test_one_odd_line_among_plain_ones_counts_as_line_by_line(baseline, odd):
+    lines = [csv_record([[i, i, i]]) for i in range(50)]
+    parse(baseline, [*lines[:25], odd, *lines[25:]], "2026-11-23T15:00:00", "2026-11-23T16:00:00")
