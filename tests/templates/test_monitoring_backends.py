@@ -8,51 +8,14 @@ from typing import Any
 import pytest
 
 from drift_monitor.scheduled import ScheduledConfig, scheduled_window
+from tests.templates.iam_model import render
 
 SCHEDULES = ("hourly", "daily", "every-15-minutes")
 BACKENDS = ("builtin", "model-monitor")
 BACKEND_CONDITION = {"builtin": "UseBuiltin", "model-monitor": "UseModelMonitor"}
 FEATURES = ["age", "income", "credit-score", "_c3"]
 
-# ------------------------------------------------------------------------------------
-# A small evaluator for the intrinsics these templates use, so tests can look at the
-# values CloudFormation would compute for sample parameters.
-
-SUB_VARIABLE = re.compile(r"\$\{([A-Za-z0-9:._]+)\}")
-
-
-def render(node: Any, params: dict[str, Any], template: dict[str, Any]) -> Any:
-    if isinstance(node, list):
-        return [render(item, params, template) for item in node]
-    if not isinstance(node, dict):
-        return node
-    if len(node) != 1:
-        return {key: render(value, params, template) for key, value in node.items()}
-    ((function, args),) = node.items()
-    if function == "Ref":
-        return params[args]
-    if function == "Fn::Sub":
-        text, variables = (args, {}) if isinstance(args, str) else args
-        values = {**params, **{k: render(v, params, template) for k, v in variables.items()}}
-        return SUB_VARIABLE.sub(lambda match: str(values[match.group(1)]), text)
-    if function == "Fn::Join":
-        separator, items = args
-        rendered = render(items, params, template)
-        return separator.join(rendered)
-    if function == "Fn::Select":
-        index, items = render(args, params, template)
-        return items[int(index)]
-    if function == "Fn::Split":
-        separator, text = render(args, params, template)
-        return text.split(separator)
-    if function == "Fn::FindInMap":
-        mapping, first, second = render(args, params, template)
-        return template["Mappings"][mapping][first][second]
-    if function == "Fn::If":
-        condition, when_true, when_false = args
-        chosen = when_true if params["conditions"][condition] else when_false
-        return render(chosen, params, template)
-    return {function: render(args, params, template)}
+# Intrinsics are evaluated by the one renderer the template tests share.
 
 
 def observability_params(
@@ -289,15 +252,16 @@ def test_builtin_environment_is_accepted_by_the_monitor(templates, schedule):
         "ProcessingInstanceType": "ml.m5.xlarge",
         "TemplatesBucketName": "hosting",
         "TemplatesKeyPrefix": "driftgate/",
+        "AWS::StackName": "demo-staging-Monitoring-1A2B3C",
+        "AWS::AccountId": "123456789012",
+        "AWS::Partition": "aws",
+        # The DriftBaseline custom resource's answer.
+        "DriftBaseline.StatisticsS3Uri": "s3://artifacts/baseline/statistics.json",
+        "DriftBaseline.ConstraintsS3Uri": "s3://artifacts/baseline/constraints.json",
         "conditions": {"UseProcessing": True},
     }
     variables = template["Resources"]["MonitorFunction"]["Properties"]["Environment"]["Variables"]
-    env = {
-        name: "s3://artifacts/baseline/file.json" if "Fn::GetAtt" in value else value
-        for name, value in (
-            (name, render(value, params, template)) for name, value in variables.items()
-        )
-    }
+    env = {name: str(render(value, params, template)) for name, value in variables.items()}
     config = ScheduledConfig.from_env(env)
     expected_minutes = template["Mappings"]["ScheduleSettings"][schedule]["PeriodMinutes"]
     assert config.period_minutes == int(expected_minutes)
