@@ -60,6 +60,10 @@ def _run_child(
     if one_thread:
         env.update(ONE_THREAD_ENV)
         flags = ["--one-thread"]
+    if tool == "driftgate":
+        # The allocator settings the deployed function has (templates/monitoring.yml),
+        # nothing more: the monitor is measured as the Lambda runs it.
+        env.update(sharded.deployed_allocator_env())
     # Run from the plan's folder: ``-m`` puts the working directory first on sys.path,
     # and the repository root there would shadow an exported monitor.
     subprocess.run(

@@ -28,13 +28,9 @@ STARTUP_S = 180.0
 SHARDS_MEASURED = 16
 
 
-def deployed_router(template: Path = MONITORING_TEMPLATE) -> dict[str, Any]:
-    """The routing inputs of the deployed scheduled function: its throughput setting
-    (the template's ``DRIFTGATE_BYTES_PER_SECOND``, or the code's default when the
-    template leaves it out), its ``Timeout`` and ``ProcessingMaxInstances``'s default."""
+def _monitor_function(template: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the template, the scheduled monitor function's ``Properties``)."""
     from cfnlint.decode import cfn_yaml
-
-    from drift_monitor import routing
 
     doc = cfn_yaml.load(str(template))
     monitor = next(
@@ -43,6 +39,27 @@ def deployed_router(template: Path = MONITORING_TEMPLATE) -> dict[str, Any]:
         if r.get("Type") == "AWS::Lambda::Function"
         and r["Properties"].get("Handler") == MONITOR_HANDLER
     )
+    return doc, monitor
+
+
+def deployed_allocator_env(template: Path = MONITORING_TEMPLATE) -> dict[str, str]:
+    """The C allocator settings (``MALLOC_*``, ``GLIBC_TUNABLES``) the template gives
+    the scheduled monitor function: the benchmark runs the monitor with exactly these,
+    so that it measures the process the Lambda runs."""
+    _, monitor = _monitor_function(template)
+    env = (monitor.get("Environment") or {}).get("Variables") or {}
+    return {
+        str(k): str(v) for k, v in env.items() if k.startswith("MALLOC_") or k == "GLIBC_TUNABLES"
+    }
+
+
+def deployed_router(template: Path = MONITORING_TEMPLATE) -> dict[str, Any]:
+    """The routing inputs of the deployed scheduled function: its throughput setting
+    (the template's ``DRIFTGATE_BYTES_PER_SECOND``, or the code's default when the
+    template leaves it out), its ``Timeout`` and ``ProcessingMaxInstances``'s default."""
+    from drift_monitor import routing
+
+    doc, monitor = _monitor_function(template)
     env = (monitor.get("Environment") or {}).get("Variables") or {}
     setting = env.get("DRIFTGATE_BYTES_PER_SECOND")
     if setting is not None:

@@ -122,10 +122,14 @@ class NumericAccumulator:
         )
 
 
-def add_finite_columns(accs: list[NumericAccumulator], values: np.ndarray) -> None:
+def add_finite_columns(
+    accs: list[NumericAccumulator], values: np.ndarray, scratch: bool = False
+) -> None:
     """Add a matrix of finite values, column ``k`` to ``accs[k]``, in a handful of numpy
     calls for all columns (column-major input keeps each column contiguous). Column sums
-    reduce each column on its own, so they equal a single column's: one code path."""
+    reduce each column on its own, so they equal a single column's: one code path.
+    ``scratch``: the caller no longer needs ``values``, which is then sorted in place
+    (after the sums, so they are the same) instead of copied."""
     if not values.shape[0]:
         return
     integral = np.count_nonzero(np.rint(values) == values, axis=0).tolist()
@@ -135,20 +139,27 @@ def add_finite_columns(accs: list[NumericAccumulator], values: np.ndarray) -> No
         squares = (values * values).sum(axis=0).tolist()
     # Sorting once, then locating the few edges, is far cheaper than locating every
     # value among the edges; it gives min and max for free.
-    ordered = np.sort(values, axis=0)
+    if scratch:
+        values.sort(axis=0)
+        ordered = values
+    else:
+        ordered = np.sort(values, axis=0)
     for k, acc in enumerate(accs):
         acc._add_sorted(ordered[:, k], integral[k], totals[k], squares[k])
 
 
-def add_numeric_block(accs: list[NumericAccumulator], values: np.ndarray) -> None:
+def add_numeric_block(
+    accs: list[NumericAccumulator], values: np.ndarray, scratch: bool = False
+) -> None:
     """Add a matrix of parsed floats (NaN and infinities missing), column ``k`` to
-    ``accs[k]``: the columns without a missing value together, the others one by one."""
+    ``accs[k]``: the columns without a missing value together, the others one by one.
+    ``scratch``: as for :func:`add_finite_columns` (``values`` may be reordered)."""
     complete = np.isfinite(values).all(axis=0)
     if complete.all():
-        add_finite_columns(accs, values)
+        add_finite_columns(accs, values, scratch)
         return
     whole = np.flatnonzero(complete).tolist()
-    add_finite_columns([accs[k] for k in whole], values[:, whole])
+    add_finite_columns([accs[k] for k in whole], values[:, whole], scratch=True)  # a copy
     for k in np.flatnonzero(~complete).tolist():
         accs[k].update_array(values[:, k])
 

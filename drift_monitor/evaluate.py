@@ -3,6 +3,7 @@ per-feature figures (distance, completeness, distributions) for metrics and repo
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
@@ -219,11 +220,17 @@ def _drift_violation(name: str, dist: float, limit: float) -> dict[str, str]:
 def _edge_labels(edges: np.ndarray) -> list[str]:
     if not edges.size:
         return ["all"]
-    shown = [f"{e:.4g}" for e in edges.tolist()]  # each edge formatted once
+    # The edges are the baseline's, the same every run: formatted once per process.
+    return list(_labels_of(np.asarray(edges, dtype=np.float64).tobytes()))
+
+
+@functools.lru_cache(maxsize=256)
+def _labels_of(raw: bytes) -> tuple[str, ...]:
+    shown = [f"{e:.4g}" for e in np.frombuffer(raw, dtype=np.float64).tolist()]
     labels = ["<= " + shown[0]]
     labels += [f"({a}, {b}]" for a, b in itertools.pairwise(shown)]
     labels.append("> " + shown[-1])
-    return labels
+    return tuple(labels)
 
 
 def _check_categorical(

@@ -91,12 +91,15 @@ class WindowProfile:
         for k, j in enumerate(strings):
             self.features[j].update_array(text[:, k])  # type: ignore[arg-type]
 
-    def update_block(self, rows: int, values: np.ndarray, categories: list[Any]) -> None:
+    def update_block(
+        self, rows: int, values: np.ndarray, categories: list[Any], scratch: bool = False
+    ) -> None:
         """Add ``rows`` rows parsed in bulk: numeric features' floats (a matrix in feature
-        order) and, per categorical feature, its distinct values, counts and missing count."""
+        order) and, per categorical feature, its distinct values, counts and missing count.
+        ``scratch``: the caller is done with ``values`` (it may be reordered)."""
         numeric, strings = self.column_kinds
         self.rows += rows
-        add_numeric_block([self.features[j] for j in numeric], values)  # type: ignore[misc]
+        add_numeric_block([self.features[j] for j in numeric], values, scratch)  # type: ignore[misc]
         for k, j in enumerate(strings):
             self.features[j].add_counts(*categories[k])  # type: ignore[union-attr]
 

@@ -72,19 +72,28 @@ def numeric_buckets(acc: NumericAccumulator) -> list[dict[str, float]]:
     ]
 
 
-def numeric_sketch_items(acc: NumericAccumulator) -> list[float]:
-    """Equally spaced quantiles reconstructed from the histogram (linear within a bin)."""
+def _sketch_quantiles(acc: NumericAccumulator) -> np.ndarray:
+    """Equally spaced quantiles reconstructed from the histogram (linear within a bin),
+    not yet rounded."""
     if not acc.present:
-        return []
+        return np.empty(0)
     bounds = np.concatenate(([acc.minimum], np.clip(acc.edges, acc.minimum, acc.maximum)))
     bounds = np.concatenate((bounds, [acc.maximum]))
     cum = np.concatenate(([0], np.cumsum(acc.hist))).astype(np.float64) / acc.present
     n = min(SKETCH_ITEMS, acc.present)
     ranks = (np.arange(n) + 0.5) / n
-    return _round_all(np.interp(ranks, cum, bounds))
+    return np.interp(ranks, cum, bounds)
 
 
-def _numeric_stats(name: str, f: BaselineFeature, acc: NumericAccumulator) -> dict[str, Any]:
+def numeric_sketch_items(acc: NumericAccumulator) -> list[float]:
+    """Equally spaced quantiles reconstructed from the histogram, rounded."""
+    return _round_all(_sketch_quantiles(acc)) if acc.present else []
+
+
+def _numeric_stats(
+    name: str, f: BaselineFeature, acc: NumericAccumulator, items: list[float] | None = None
+) -> dict[str, Any]:
+    """``items``: the feature's :func:`numeric_sketch_items`, when already computed."""
     present = acc.present
     inferred = f.inferred_type if f.is_numeric else "Fractional"
     return {
@@ -102,7 +111,7 @@ def _numeric_stats(name: str, f: BaselineFeature, acc: NumericAccumulator) -> di
                     "buckets": numeric_buckets(acc),
                     "sketch": {
                         "parameters": dict(KLL_PARAMETERS),
-                        "data": [numeric_sketch_items(acc)],
+                        "data": [numeric_sketch_items(acc) if items is None else items],
                     },
                 }
             },
@@ -126,11 +135,25 @@ def _categorical_stats(name: str, acc: CategoricalAccumulator) -> dict[str, Any]
     }
 
 
+def _all_sketch_items(accs: list[NumericAccumulator]) -> list[list[float]]:
+    """:func:`numeric_sketch_items` of every feature, rounded in one numpy pass (the
+    rounding is per value: the same floats as feature by feature)."""
+    quantiles = [_sketch_quantiles(acc) for acc in accs]
+    rounded = _round_all(np.concatenate(quantiles)) if quantiles else []
+    out, at = [], 0
+    for q in quantiles:
+        out.append(rounded[at : at + q.size])
+        at += q.size
+    return out
+
+
 def window_statistics(baseline: Baseline, profile: WindowProfile) -> dict[str, Any]:
+    numeric = [acc for acc in profile.features if isinstance(acc, NumericAccumulator)]
+    items = iter(_all_sketch_items(numeric))
     features = []
     for f, acc in zip(baseline.features, profile.features, strict=True):
         if isinstance(acc, NumericAccumulator):
-            features.append(_numeric_stats(f.name, f, acc))
+            features.append(_numeric_stats(f.name, f, acc, next(items)))
         else:
             features.append(_categorical_stats(f.name, acc))
     return {"version": 0, "dataset": {"item_count": profile.rows}, "features": features}

@@ -79,3 +79,27 @@ def test_a_slower_measured_rate_needs_more_instances_when_calibrated():
     slow = by_rows(sharded.model(5_000.0, 10_000, MERGE, BYTES_PER_ROW, ROUTER)["calibrated"])
     fast = by_rows(sharded.model(10_000.0, 10_000, MERGE, BYTES_PER_ROW, ROUTER)["calibrated"])
     assert slow[10_000_000]["instances"] > fast[10_000_000]["instances"]
+
+
+def test_the_monitor_runs_with_the_allocator_settings_of_its_lambda(tmp_path, monkeypatch):
+    # What monitoring.yml gives the function, and only the allocator's variables.
+    assert sharded.deployed_allocator_env() == {"MALLOC_TOP_PAD_": "67108864"}
+    template = tmp_path / "monitoring.yml"
+    text = sharded.MONITORING_TEMPLATE.read_text()
+    template.write_text(text.replace("MALLOC_TOP_PAD_: '67108864'", "MALLOC_TOP_PAD_: '1024'"))
+    assert sharded.deployed_allocator_env(template) == {"MALLOC_TOP_PAD_": "1024"}
+
+    # The driftgate child gets them; the floors and Evidently do not.
+    from benchmarks import run
+
+    seen = {}
+
+    def fake_run(cmd, cwd, env, check):
+        seen[cmd[3]] = env.get("MALLOC_TOP_PAD_")
+        (tmp_path / f"{cmd[3]}.json").write_text("{}")
+
+    monkeypatch.setattr(run.subprocess, "run", fake_run)
+    monkeypatch.delenv("MALLOC_TOP_PAD_", raising=False)
+    for tool in ("driftgate", "floor_msgspec_pyarrow"):
+        run._run_child("python", tool, tmp_path / "plan.json", tmp_path / f"{tool}.json", [])
+    assert seen == {"driftgate": "67108864", "floor_msgspec_pyarrow": None}

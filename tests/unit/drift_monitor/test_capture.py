@@ -260,3 +260,22 @@ def test_plain_csv_capture_is_taken_a_unit_at_a_time(baseline, monkeypatch):
 def test_one_odd_line_among_plain_ones_counts_as_line_by_line(baseline, odd):
     lines = [csv_record([[i, i, i]]) for i in range(50)]
     parse(baseline, [*lines[:25], odd, *lines[25:]], "2026-11-23T15:00:00", "2026-11-23T16:00:00")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        '1.5,"red"',  # a quoted category: Arrow, reading without quotes, would keep them
+        "1.5,red\r",  # a carriage return
+        "1.5,re\rd",
+        "1.5,red\n2.5,blue",  # a request of two rows
+        "1.5,red\n",
+    ],
+)
+def test_quotes_and_line_breaks_inside_a_text_column_count_as_line_by_line(data):
+    # JSON writes each of these with a backslash; the unit path must then check them.
+    baseline = baseline_of(["x", "colour"], [[1.0, 2.0, 3.0], ["red", "blue", "red"]])
+    lines = [csv_record([[i + 0.5, "blue"]]) for i in range(40)]
+    odd = record(block(data))
+    profile = parse(baseline, [*lines[:20], odd, *lines[20:]])
+    assert '"red"' not in profile.features[1].counts
