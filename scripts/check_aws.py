@@ -30,7 +30,12 @@ from typing import Any
 import boto3
 
 from scripts.aws_credentials import require_credentials
-from scripts.deploy import read_parameter_file, require_filled_in, require_published
+from scripts.deploy import (
+    add_published_arguments,
+    read_parameter_file,
+    require_filled_in,
+    require_published,
+)
 from scripts.publish import regional_bucket
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -230,9 +235,7 @@ class Check:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bucket", required=True, help="base bucket name given to make publish")
-    parser.add_argument("--key-prefix", default="driftgate/")
-    parser.add_argument("--region", required=True)
+    add_published_arguments(parser)
     parser.add_argument("--stack-name", default="driftgate-check")
     parser.add_argument("--parameters", type=Path, required=True)
     parser.add_argument("--dist", type=Path, default=ROOT / "build" / "dist")

@@ -86,11 +86,16 @@ def require_published(s3: object, bucket: str, prefix: str, region: str) -> None
         ) from None
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_published_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where `make publish` put the templates, and the stack's region (deploy, check-aws)."""
     parser.add_argument("--bucket", required=True, help="base bucket name given to make publish")
     parser.add_argument("--key-prefix", default="driftgate/")
     parser.add_argument("--region", required=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_published_arguments(parser)
     parser.add_argument("--stack-name", default="driftgate")
     parser.add_argument("--parameters", type=Path, default=ROOT / "parameters" / "staging.json")
     args = parser.parse_args(argv)
