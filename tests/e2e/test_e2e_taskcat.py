@@ -27,6 +27,16 @@ def project_root(dist: Path, tmp: Path) -> Path:
     return tmp
 
 
+def failure_reasons(cfn, stack_id: str) -> list[str]:
+    """What CloudFormation said about each failed resource of a stack (the assertion's help)."""
+    events = cfn.describe_stack_events(StackName=stack_id)["StackEvents"]
+    return [
+        f"{e['LogicalResourceId']}: {e.get('ResourceStatusReason', '')}"
+        for e in events
+        if e["ResourceStatus"].endswith("FAILED")
+    ]
+
+
 @pytest.mark.parametrize("test_name", ["direct-builtin", "pipeline-builtin"])
 def test_taskcat_creates_and_deletes_the_root_stack_in_two_regions(dist, tmp_path, test_name):
     assert TASKCAT_PYTHON.exists(), "create .venv-taskcat first: make .venv-taskcat/.installed"
@@ -58,9 +68,10 @@ def test_taskcat_creates_and_deletes_the_root_stack_in_two_regions(dist, tmp_pat
         assert set(result["after_cleanup"].values()) == {"DELETE_COMPLETE"}
         for region in REGIONS:
             cfn = emu.client("cloudformation", region)
-            live = [
-                s["StackName"]
+            live = {
+                s["StackId"]: s["StackStatus"]
                 for s in cfn.list_stacks()["StackSummaries"]
                 if s["StackStatus"] != "DELETE_COMPLETE"
-            ]
-            assert live == []
+            }
+            reasons = {stack_id: failure_reasons(cfn, stack_id) for stack_id in live}
+            assert live == {}, reasons

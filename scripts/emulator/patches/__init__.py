@@ -11,6 +11,7 @@ from scripts.emulator.patches import (
     delete_order,
     events_lambda_targets,
     execute_api,
+    global_backends,
     join_novalue,
     kms_key_policy,
     lambda_invoke,
@@ -36,6 +37,7 @@ def apply_all() -> None:
     if _applied:
         raise RuntimeError("an Emulator is already running in this process")
     for patch in (
+        global_backends,
         lambda_invoke,
         lambda_logging,
         crhelper_http,

@@ -3,7 +3,8 @@
 moto 5.2.5 (``ResourceMap.delete``) deletes in set order and retries on errors; a custom
 resource's function can go before the custom resource, whose Delete then cannot run
 (Function not found). CloudFormation deletes users before what they use. A failure leaves
-the stack DELETE_FAILED with the reason instead of a 500.
+the stack DELETE_FAILED with the reason instead of a 500, and a nested stack that failed
+to delete fails its parent's delete too (moto went on and reported the parent deleted).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from moto.cloudformation.models import Stack
 from moto.cloudformation.parsing import ResourceMap
 
 from scripts.emulator import dependencies
+from scripts.emulator.failures import ResourceFailed
 from scripts.emulator.patches import swap
 
 
@@ -25,6 +27,9 @@ def delete_resources(resource_map: ResourceMap) -> None:
         if parsed is None or isinstance(parsed, str):
             continue  # never created (false condition, unsupported type) or a parameter
         resource_map._delete_resource(parsed, resources[name])
+        if isinstance(parsed, Stack) and parsed.status == "DELETE_FAILED":
+            reason = parsed.events[-1].resource_status_reason if parsed.events else ""
+            raise ResourceFailed(name, "AWS::CloudFormation::Stack", f"{parsed.name}: {reason}")
         resource_map._parsed_resources.pop(name)
 
 
