@@ -38,14 +38,20 @@ def parent(template_url):
     }
 
 
+def create_parent_and_child(emu):
+    """Stack ``parent`` with one nested stack holding the role ``worker``."""
+    s3 = emu.client("s3", REGION)
+    s3.create_bucket(Bucket="templates")
+    s3.put_object(Bucket="templates", Key="child.json", Body=json.dumps(CHILD))
+    cfn = emu.client("cloudformation", REGION)
+    url = emu.template_url("templates", "child.json", REGION)
+    cfn.create_stack(StackName="parent", TemplateBody=json.dumps(parent(url)))
+    return cfn
+
+
 def test_a_nested_stack_that_fails_to_delete_fails_its_parent():
     with Emulator(regions=[REGION]) as emu:
-        s3 = emu.client("s3", REGION)
-        s3.create_bucket(Bucket="templates")
-        s3.put_object(Bucket="templates", Key="child.json", Body=json.dumps(CHILD))
-        cfn = emu.client("cloudformation", REGION)
-        url = emu.template_url("templates", "child.json", REGION)
-        cfn.create_stack(StackName="parent", TemplateBody=json.dumps(parent(url)))
+        cfn = create_parent_and_child(emu)
         # A policy attached outside the stack: IAM refuses to delete the role (DeleteConflict).
         iam = emu.client("iam", REGION)
         policy = iam.create_policy(PolicyName="read", PolicyDocument=json.dumps(READ_ONLY))
@@ -70,12 +76,7 @@ def test_a_nested_stack_that_fails_to_delete_fails_its_parent():
 
 def test_a_parent_whose_nested_stacks_delete_is_deleted():
     with Emulator(regions=[REGION]) as emu:
-        s3 = emu.client("s3", REGION)
-        s3.create_bucket(Bucket="templates")
-        s3.put_object(Bucket="templates", Key="child.json", Body=json.dumps(CHILD))
-        cfn = emu.client("cloudformation", REGION)
-        url = emu.template_url("templates", "child.json", REGION)
-        cfn.create_stack(StackName="parent", TemplateBody=json.dumps(parent(url)))
+        cfn = create_parent_and_child(emu)
 
         cfn.delete_stack(StackName="parent")
 
