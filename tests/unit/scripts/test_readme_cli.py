@@ -29,6 +29,7 @@ SOURCES = (
     ".taskcat_overrides.example.yml",
     "custom_resources/approved_model_package/package_lookup.py",
     "scripts/aws_credentials.py",
+    "scripts/deploy.py",
 )
 
 
@@ -98,3 +99,12 @@ def test_every_aws_command_and_flag_exists(source, service, command, flags):
     _, global_flags = cli()
     unknown = sorted(set(flags) - known - global_flags)
     assert unknown == [], f"{source}: `aws {service} {command}` has no --{', --'.join(unknown)}"
+
+
+def test_make_deploy_passes_only_flags_of_cloudformation_deploy():
+    from scripts import deploy
+
+    command = deploy.deploy_command("s", "eu-west-1", "b-eu-west-1", "driftgate/", {"A": "1"})
+    assert command[3:5] == ["cloudformation", "deploy"]
+    flags = {token[2:] for token in command[5:] if token.startswith("--")}
+    assert flags - arguments("cloudformation", "deploy") == {"region"}
