@@ -40,7 +40,14 @@ def texts() -> dict[str, str]:
 def commands(text: str) -> list[tuple[str, str, list[str]]]:
     """(service, command, flags) of each `aws` call; continued lines joined first."""
     joined = re.sub(r"\\\n\s*(#\s*)?", " ", text)
-    return [(m[1], m[2], FLAG.findall(m[3])) for m in COMMAND.finditer(joined)]
+    found = []
+    for match in COMMAND.finditer(joined):
+        command, rest = match[2], match[3]
+        if command == "wait":  # the waiter's name is the next word
+            waiter, _, rest = rest.strip().partition(" ")
+            command = f"wait {waiter}"
+        found.append((match[1], command, FLAG.findall(rest)))
+    return found
 
 
 @cache
@@ -57,9 +64,13 @@ def arguments(service: str, command: str) -> set[str] | None:
     top = table[service]
     subcommands = top._get_command_table() if hasattr(top, "_get_command_table") else {}
     subcommands = subcommands or getattr(top, "subcommand_table", {})
-    if command not in subcommands:
+    name, _, waiter = command.partition(" ")  # `wait <condition>` is two words
+    if name not in subcommands:
         return None
-    return set(subcommands[command].arg_table)
+    found = subcommands[name]
+    if waiter:
+        found = found.subcommand_table.get(waiter)
+    return None if found is None else set(found.arg_table)
 
 
 def every_command() -> list[tuple[str, str, str, list[str]]]:
@@ -82,6 +93,8 @@ def test_the_extraction_sees_commands_and_their_flags():
 def test_a_wrong_flag_would_be_caught():
     assert "model-package-approval-status" not in arguments("sagemaker", "update-model-package")
     assert arguments("sagemaker", "no-such-command") is None
+    assert "stack-name" in arguments("cloudformation", "wait stack-delete-complete")
+    assert arguments("cloudformation", "wait stack-gone") is None
 
 
 def test_the_readme_names_many_commands():
