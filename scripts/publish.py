@@ -153,8 +153,12 @@ def failure_message(error: Exception, bucket: str) -> str:
         return f"{error}"
     code = error.response.get("Error", {}).get("Code", "")
     operation = error.operation_name
-    if code in {"ExpiredToken", "InvalidAccessKeyId", "SignatureDoesNotMatch"}:
-        return f"the credentials were rejected ({code}): refresh them, e.g. `aws sso login`"
+    if code in {"ExpiredToken", "InvalidAccessKeyId", "InvalidToken", "SignatureDoesNotMatch"}:
+        return (
+            f"the credentials were rejected ({code}): refresh them, e.g. `aws sso login`;"
+            " in an opt-in region, enable the region for the account first (global STS"
+            " tokens are valid there only when set to be valid in all regions)"
+        )
     if code == "BucketAlreadyExists":
         return (
             f"bucket {bucket} belongs to another account (names are global): choose another BUCKET"

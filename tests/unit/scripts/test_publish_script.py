@@ -115,6 +115,7 @@ def client_error(code, operation):
         ("AccessDenied", "PutBucketVersioning", "need s3:PutBucketVersioning on it"),
         ("AccessDenied", "PutPublicAccessBlock", "need s3:PutBucketPublicAccessBlock on it"),
         ("ExpiredToken", "HeadBucket", "aws sso login"),
+        ("InvalidToken", "HeadBucket", "in an opt-in region, enable the region"),
         ("SlowDown", "PutObject", "PutObject on acme-dg-us-east-1 failed: SlowDown: m"),
     ],
 )
