@@ -91,7 +91,9 @@ def test_refuses_placeholders_left_in_the_parameter_file(fake_credentials, capsy
     with pytest.raises(SystemExit) as stop:
         deploy.main(["--bucket", "acme-dg", "--region", "us-east-1", "--parameters", str(shipped)])
     message = str(stop.value.code)
-    assert "set ArtifactsBucketName (still a replace-with-" in message
+    # the email too: an example.com address never confirms the subscription, so no
+    # alarm would ever reach the team
+    assert "set ArtifactsBucketName, NotificationEmail (still a replace-with-" in message
     assert "TemplatesBucketName" not in message  # deploy fills the hosting values itself
 
 
