@@ -5,12 +5,12 @@ customizations such as `s3 cp` and `cloudformation deploy` included), so a missp
 command or flag fails here instead of in a user's first session.
 """
 
+import os
 import re
 from functools import cache
 from pathlib import Path
 
 import pytest
-from awscli.clidriver import create_clidriver
 
 ROOT = Path(__file__).resolve().parents[3]
 # Commands that only AWS CLI v2 has; the README says so where it names them.
@@ -50,10 +50,24 @@ def commands(text: str) -> list[tuple[str, str, list[str]]]:
     return found
 
 
+# `import awscli` exports AWS_DATA_PATH (its data files) into this process; left there it
+# reaches the subprocesses of later tests, where taskcat's own botocore read it and failed.
+DATA_PATH_BEFORE = os.environ.get("AWS_DATA_PATH")
+
+
 @cache
 def cli() -> tuple[dict, set[str]]:
-    driver = create_clidriver()
-    return driver._get_command_table(), set(driver._get_argument_table())
+    """The CLI's command table and its global flags, the environment left as it was."""
+    try:
+        from awscli.clidriver import create_clidriver
+
+        driver = create_clidriver()
+        return driver._get_command_table(), set(driver._get_argument_table())
+    finally:
+        if DATA_PATH_BEFORE is None:
+            os.environ.pop("AWS_DATA_PATH", None)
+        else:
+            os.environ["AWS_DATA_PATH"] = DATA_PATH_BEFORE
 
 
 def arguments(service: str, command: str) -> set[str] | None:
@@ -99,6 +113,11 @@ def test_a_wrong_flag_would_be_caught():
 
 def test_the_readme_names_many_commands():
     assert len(every_command()) >= 25
+
+
+def test_reading_the_cli_leaves_the_environment_as_it_was():
+    cli()
+    assert os.environ.get("AWS_DATA_PATH") == DATA_PATH_BEFORE
 
 
 @pytest.mark.parametrize(
