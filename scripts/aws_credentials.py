@@ -8,7 +8,8 @@ import boto3
 
 NO_CREDENTIALS = (
     "No AWS credentials found. Configure them first, for example with "
-    "`aws configure`, or `aws sso login --profile NAME` then `export AWS_PROFILE=NAME`, "
+    "`aws configure`, or with AWS CLI v2 `aws sso login --profile NAME` then "
+    "`export AWS_PROFILE=NAME`, "
     "or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY. Without an AWS account, run `make demo`."
 )
 

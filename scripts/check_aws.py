@@ -4,7 +4,9 @@ Runs against a stack of its own (``--stack-name``, default ``driftgate-check``),
 from the published templates (``make publish`` first) and deleted at the end unless
 ``--keep``. It costs real money: endpoint instances for about an hour, two of them during
 the count step. Needs a model package group with at least two approved versions (the
-second newest is deployed first, so there is a newer one to update to).
+second newest is deployed first, so there is a newer one to update to). The stack takes
+the parameter file's values, made one direct stage of its own (``CHECK_PARAMETERS``, and
+ProjectName = the stack name), so the pipeline-mode example file works as it is.
 
 Checks, in order, each printed as PASS or FAIL with what it proved:
 1. code:     every function runs the code of the packaged zips (content-hashed keys)
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -41,6 +44,18 @@ from scripts.publish import regional_bucket
 ROOT = Path(__file__).resolve().parent.parent
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
 DONE = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "ROLLBACK_COMPLETE")
+# The checks need one directly deployed stage with the builtin monitor's one schedule,
+# whatever the user's file says (parameters/example.json is pipeline mode with the build
+# pipeline, whose retrain schedule would be a second one). No inference API: an api-key
+# or "create" logging role would change the account's API Gateway setting for a test.
+CHECK_PARAMETERS = {
+    "DeliveryMode": "direct",
+    "BuildPipeline": "false",
+    "MonitoringBackend": "builtin",
+    "InferenceApi": "none",
+    "InferenceApiLoggingRole": "existing",
+}
+PROJECT_NAME = re.compile(r"^[a-z][a-z0-9-]{1,20}$")  # pipeline.yml's ProjectName pattern
 
 
 def code_sha256(zip_path: Path) -> str:
@@ -63,6 +78,30 @@ def previous_and_latest(packages: list[dict[str, Any]]) -> tuple[int, int]:
             "deploys the older and updates to the newer); approve another version"
         )
     return versions[1], versions[0]
+
+
+def check_project_name(stack_name: str) -> str:
+    """The check stack's ProjectName: its own stack name.
+
+    Every physical name derives from ProjectName, so a check run with the project of the
+    user's own stack (same build pipeline, alarm and endpoint names) would collide with it.
+    """
+    if not PROJECT_NAME.match(stack_name):
+        raise SystemExit(
+            f"error: --stack-name {stack_name!r} is also the check's ProjectName: use 2-21"
+            " lower-case letters, digits and hyphens, starting with a letter"
+        )
+    return stack_name
+
+
+def check_parameters(
+    parameters: dict[str, str], project: str, hosting: dict[str, str], previous: int
+) -> dict[str, str]:
+    """The check stack's parameters: the user's file, made a direct stage of its own."""
+    base = {**parameters, **CHECK_PARAMETERS, **hosting}
+    base.update(ProjectName=project, ModelVersion=str(previous), InstanceCount="1")
+    base.pop("ModelNonce", None)
+    return base
 
 
 def failure_reasons(events: Iterable[dict[str, Any]], status: str) -> dict[str, str]:
@@ -242,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="do not delete the stack")
     args = parser.parse_args(argv)
 
+    project = check_project_name(args.stack_name)
     parameters = read_parameter_file(args.parameters)
     require_filled_in(args.parameters, parameters)
     session = boto3.Session(region_name=args.region)
@@ -262,8 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         "TemplatesKeyPrefix": args.key_prefix,
         "TemplatesBucketRegion": args.region,
     }
-    base = {**parameters, **hosting, "ModelVersion": str(previous), "InstanceCount": "1"}
-    base.pop("ModelNonce", None)
+    base = check_parameters(parameters, project, hosting, previous)
 
     check = Check(session, args)
     created = check.apply(base, create=True)

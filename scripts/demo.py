@@ -268,7 +268,7 @@ def main() -> int:
 
         def first() -> None:
             scenario.approve(emu, setup, arns[0])
-            steps.say(f"update-model-package --model-package-approval-status Approved ({arns[0]})")
+            steps.say(f"update-model-package --model-approval-status Approved ({arns[0]})")
             deliver(runner, steps.say)
             expect_versions(emu, setup, 1, 1, steps.say)
             steps.say("= prod serves the version staging tested")

@@ -86,6 +86,25 @@ def require_published(s3: object, bucket: str, prefix: str, region: str) -> None
         ) from None
 
 
+def require_deployable(cfn: object, stack_name: str, region: str) -> None:
+    """Stop when the stack failed its creation: CloudFormation can only delete it then,
+    and `deploy` would end in a bare ValidationError on the change set."""
+    try:
+        stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
+    except ClientError as error:
+        if "does not exist" in error.response["Error"].get("Message", ""):
+            return  # a first deploy
+        raise
+    if stack["StackStatus"] == "ROLLBACK_COMPLETE":
+        where = f"--stack-name {stack_name} --region {region}"
+        raise SystemExit(
+            f"error: stack {stack_name} failed its creation and can only be deleted. The"
+            " first CREATE_FAILED event says why (for a nested stack, in the stack it"
+            f" names): aws cloudformation describe-stack-events {where}; then"
+            f" aws cloudformation delete-stack {where} and deploy again"
+        )
+
+
 def add_published_arguments(parser: argparse.ArgumentParser) -> None:
     """Where `make publish` put the templates, and the stack's region (deploy, check-aws)."""
     parser.add_argument("--bucket", required=True, help="base bucket name given to make publish")
@@ -108,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     require_credentials(session)
     bucket = regional_bucket(args.bucket, args.region)
     require_published(session.client("s3"), bucket, args.key_prefix, args.region)
+    require_deployable(session.client("cloudformation"), args.stack_name, args.region)
     command = deploy_command(args.stack_name, args.region, bucket, args.key_prefix, parameters)
     return subprocess.run(command, check=False).returncode
 

@@ -95,9 +95,16 @@ def send(request: AWSRequest, connect_to: str | None = None, timeout: int = 35) 
 
 def stack_output(session: boto3.Session, stack: str, name: str) -> str:
     described = session.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
-    for output in described.get("Outputs") or []:
-        if output["OutputKey"] == name and output["OutputValue"] not in ("", "none"):
-            return str(output["OutputValue"])
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs") or []}
+    if outputs.get(name, "") not in ("", "none"):
+        return str(outputs[name])
+    if "ProductionStackName" in outputs:  # a pipeline-mode root: its stages are stacks
+        stages = f"{outputs.get('StagingStackName', '')} or {outputs['ProductionStackName']}"
+        raise SystemExit(
+            f"stack {stack} is a pipeline-mode root stack, which has no {name}: pass the"
+            f" stage's stack ({stages}), whose InferenceApi is set in"
+            " parameters/stages/<stage>.json of the release"
+        )
     raise SystemExit(
         f"stack {stack} has no {name} output; deploy it with InferenceApi iam or api-key"
     )

@@ -26,6 +26,17 @@ ROOT = Path(__file__).resolve().parent.parent
 BUCKET_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}[a-z0-9]$")
 PREFIX_PATTERN = re.compile(r"^([0-9A-Za-z!_.*'()-]+/)*$")
 BUTTON_IMAGE = "https://s3.amazonaws.com/cloudformation-examples/cloudformation-launch-stack.png"
+# The IAM action behind each S3 call publishing makes (upload_file calls PutObject).
+S3_ACTIONS = {
+    "HeadBucket": "s3:ListBucket",
+    "CreateBucket": "s3:CreateBucket",
+    "PutBucketOwnershipControls": "s3:PutBucketOwnershipControls",
+    "PutPublicAccessBlock": "s3:PutBucketPublicAccessBlock",
+    "PutBucketEncryption": "s3:PutEncryptionConfiguration",
+    "PutBucketPolicy": "s3:PutBucketPolicy",
+    "PutBucketVersioning": "s3:PutBucketVersioning",
+    "PutObject": "s3:PutObject",
+}
 
 
 def regional_bucket(bucket: str, region: str) -> str:
@@ -142,8 +153,12 @@ def failure_message(error: Exception, bucket: str) -> str:
         return f"{error}"
     code = error.response.get("Error", {}).get("Code", "")
     operation = error.operation_name
-    if code in {"ExpiredToken", "InvalidAccessKeyId", "SignatureDoesNotMatch"}:
-        return f"the credentials were rejected ({code}): refresh them, e.g. `aws sso login`"
+    if code in {"ExpiredToken", "InvalidAccessKeyId", "InvalidToken", "SignatureDoesNotMatch"}:
+        return (
+            f"the credentials were rejected ({code}): refresh them, e.g. `aws sso login`;"
+            " in an opt-in region, enable the region for the account first (global STS"
+            " tokens are valid there only when set to be valid in all regions)"
+        )
     if code == "BucketAlreadyExists":
         return (
             f"bucket {bucket} belongs to another account (names are global): choose another BUCKET"
@@ -154,10 +169,10 @@ def failure_message(error: Exception, bucket: str) -> str:
             " account's (names are global; choose another BUCKET) or they lack s3:ListBucket"
         )
     if code in {"403", "AccessDenied", "Forbidden"}:
+        needed = S3_ACTIONS.get(operation, operation)
         return (
-            f"access denied on {operation} for {bucket}: the credentials need s3:CreateBucket,"
-            " s3:PutBucketPublicAccessBlock, s3:PutEncryptionConfiguration,"
-            " s3:PutBucketPolicy and s3:PutObject on it"
+            f"access denied on {operation} for {bucket}: the credentials need {needed} on it"
+            f" (make publish uses {', '.join(sorted(set(S3_ACTIONS.values())))})"
         )
     return f"{operation} on {bucket} failed: {code}: {error.response['Error'].get('Message', '')}"
 

@@ -36,8 +36,7 @@ MAX_CONTENT_TYPES_CHARS = 1024
 # failure path in one call.
 COUNT_PAGE_SIZE = 100
 APPROVE_COMMAND = (
-    "aws sagemaker update-model-package --model-package-approval-status Approved "
-    "--model-package-arn"
+    "aws sagemaker update-model-package --model-approval-status Approved --model-package-arn"
 )
 
 

@@ -42,15 +42,15 @@ def test_taskcat_creates_and_deletes_the_root_stack_in_two_regions(dist, tmp_pat
     assert TASKCAT_PYTHON.exists(), "create .venv-taskcat first: make .venv-taskcat/.installed"
     root = project_root(dist, tmp_path / "project")
     with Emulator(regions=REGIONS) as emu:
-        # What .taskcat.yml asks a real account for: the artifacts bucket, and in every
-        # region a model group with an approved package whose baselines live there.
+        # What .taskcat.yml asks a real account for, in every region: an artifacts bucket
+        # of that region (SageMaker reads model data from its own region only) and a
+        # model group with an approved package whose model and baselines live there.
         for region in REGIONS:
             setup = scenario.Setup(
                 region=region, group="driftgate-taskcat",
-                artifacts_bucket="driftgate-taskcat-artifacts",
+                artifacts_bucket=f"driftgate-taskcat-artifacts-{region}",
             )  # fmt: skip
-            if region == REGIONS[0]:
-                scenario.create_artifacts_bucket(emu, setup)
+            scenario.create_artifacts_bucket(emu, setup)
             scenario.create_registry(emu, setup, ["Approved"])
         environment = {
             key: value for key, value in os.environ.items() if not key.startswith("PYTHON")

@@ -122,16 +122,42 @@ def test_cfn_lint_regions_match_taskcat():
     assert taskcat_regions(taskcat) == lint_regions
 
 
+def taskcat_resolved(value: object, project: str, region: str) -> str:
+    """A .taskcat.yml value as taskcat passes it in ``region`` (the pseudo-parameters
+    this project uses inside a value; a value that is only ``$[taskcat_autobucket]``
+    stays as it is)."""
+    text = str(value).replace("$[taskcat_current_region]", region)
+    return text.replace("$[taskcat_project_name]", project)
+
+
 def test_taskcat_parameters_are_root_parameters_the_console_would_accept(root_template, violation):
     taskcat = yaml.safe_load((ROOT / ".taskcat.yml").read_text())
+    overrides = yaml.safe_load((ROOT / ".taskcat_overrides.example.yml").read_text())
     spec = root_template["Parameters"]
     common = taskcat.get("project", {}).get("parameters", {})
+    project = taskcat["project"]["name"]
     for name, test in taskcat["tests"].items():
         assert test["template"] == "templates/pipeline.yml", name
+        for values in ({**common, **test.get("parameters", {})}, {**common, **overrides}):
+            for region in taskcat_regions(taskcat):
+                for key, value in values.items():
+                    assert key in spec, f"{name}: {key} is not a parameter of pipeline.yml"
+                    resolved = taskcat_resolved(value, project, region)
+                    if not resolved.startswith("$["):  # taskcat fills these in per run
+                        problem = violation(spec[key], resolved)
+                        assert problem is None, f"{name}: {key}={resolved} in {region}"
         values = {**common, **test.get("parameters", {})}
-        for key, value in values.items():
-            assert key in spec, f"{name}: {key} is not a parameter of pipeline.yml"
-            if not str(value).startswith("$["):  # taskcat fills these in per run
-                assert violation(spec[key], str(value)) is None, f"{name}: {key}={value}"
         required = {key for key, body in spec.items() if "Default" not in body}
         assert required <= set(values), f"{name} misses {sorted(required - set(values))}"
+
+
+def test_taskcat_artifacts_bucket_is_one_per_region():
+    """SageMaker reads model data only from a bucket in the endpoint's region (CreateModel,
+    ModelDataUrl), so every region tested needs its own artifacts bucket."""
+    taskcat = yaml.safe_load((ROOT / ".taskcat.yml").read_text())
+    overrides = yaml.safe_load((ROOT / ".taskcat_overrides.example.yml").read_text())
+    regions = taskcat_regions(taskcat)
+    assert len(regions) > 1
+    for source in (taskcat["project"]["parameters"], overrides):
+        names = {taskcat_resolved(source["ArtifactsBucketName"], "p", r) for r in regions}
+        assert len(names) == len(regions), source["ArtifactsBucketName"]

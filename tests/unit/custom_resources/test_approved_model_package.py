@@ -245,7 +245,7 @@ def test_group_without_approved_version_says_how_to_approve(responses, session):
 
     assert failed_reason(responses) == (
         f"group {GROUP} has 3 packages, none approved; approve one: aws sagemaker "
-        "update-model-package --model-package-approval-status Approved "
+        "update-model-package --model-approval-status Approved "
         f"--model-package-arn {arn(3)}"
     )
 

@@ -2,10 +2,14 @@
 
 import base64
 import hashlib
+from pathlib import Path
 
 import pytest
+from cfnlint.decode import cfn_yaml
 
-from scripts import check_aws
+from scripts import check_aws, deploy
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_code_sha256_is_lambdas_base64_digest(tmp_path):
@@ -52,3 +56,37 @@ def test_refuses_without_credentials(no_credentials, tmp_path):
     parameters.write_text('[{"ParameterKey": "ModelPackageGroupName", "ParameterValue": "g"}]')
     with pytest.raises(SystemExit):
         check_aws.main(["--bucket", "b", "--region", "us-east-1", "--parameters", str(parameters)])
+
+
+def root_parameters():
+    return cfn_yaml.load(str(ROOT / "templates" / "pipeline.yml"))["Parameters"]
+
+
+def test_the_example_file_becomes_a_direct_builtin_stage_named_after_the_check():
+    example = deploy.read_parameter_file(ROOT / "parameters" / "example.json")
+    assert example["DeliveryMode"] == "pipeline" and example["BuildPipeline"] == "true"
+    hosting = {"TemplatesBucketName": "b-eu-west-1", "TemplatesBucketRegion": "eu-west-1"}
+    base = check_aws.check_parameters(example, "driftgate-check", hosting, previous=4)
+    assert base["DeliveryMode"] == "direct"
+    # one Scheduler schedule (the monitor's): the build pipeline's retrain one is off
+    assert base["BuildPipeline"] == "false" and base["MonitoringBackend"] == "builtin"
+    # no account-wide API Gateway logging role taken over by a test stack
+    assert base["InferenceApi"] == "none" and base["InferenceApiLoggingRole"] == "existing"
+    assert base["ProjectName"] == "driftgate-check" != example["ProjectName"]
+    assert (base["ModelVersion"], base["InstanceCount"]) == ("4", "1")
+    assert base["TemplatesBucketName"] == "b-eu-west-1" and "ModelNonce" not in base
+    assert base["ModelPackageGroupName"] == example["ModelPackageGroupName"]
+
+
+def test_forced_values_are_allowed_by_the_root_template():
+    spec = root_parameters()
+    for key, value in check_aws.CHECK_PARAMETERS.items():
+        assert value in spec[key]["AllowedValues"], key
+    assert check_aws.PROJECT_NAME.pattern == spec["ProjectName"]["AllowedPattern"]
+
+
+@pytest.mark.parametrize("name", ["Fraud-check", "x", "a" * 22, "fraud_check"])
+def test_a_stack_name_that_cannot_be_a_project_name_is_refused_first(name):
+    with pytest.raises(SystemExit, match="also the check's ProjectName"):
+        check_aws.main(["--bucket", "b", "--region", "us-east-1", "--stack-name", name,
+                        "--parameters", "does-not-matter.json"])  # fmt: skip

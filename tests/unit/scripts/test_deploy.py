@@ -2,6 +2,7 @@ import json
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from scripts import deploy
@@ -90,10 +91,44 @@ def test_refuses_placeholders_left_in_the_parameter_file(fake_credentials, capsy
     with pytest.raises(SystemExit) as stop:
         deploy.main(["--bucket", "acme-dg", "--region", "us-east-1", "--parameters", str(shipped)])
     message = str(stop.value.code)
-    assert "set ArtifactsBucketName (still a replace-with-" in message
+    # the email too: an example.com address never confirms the subscription, so no
+    # alarm would ever reach the team
+    assert "set ArtifactsBucketName, NotificationEmail (still a replace-with-" in message
     assert "TemplatesBucketName" not in message  # deploy fills the hosting values itself
 
 
 def test_filled_in_parameters_pass(tmp_path):
     values = {"ArtifactsBucketName": "acme-artifacts", "TemplatesBucketName": "replace-with-x"}
     deploy.require_filled_in(tmp_path / "p.json", values)
+
+
+class Stacks:
+    """describe_stacks answering one status, or that the stack does not exist."""
+
+    def __init__(self, status: str | None) -> None:
+        self.status = status
+
+    def describe_stacks(self, StackName: str) -> dict:
+        if self.status is None:
+            message = f"Stack with id {StackName} does not exist"
+            error = {"Error": {"Code": "ValidationError", "Message": message}}
+            raise ClientError(error, "DescribeStacks")
+        return {"Stacks": [{"StackName": StackName, "StackStatus": self.status}]}
+
+
+def test_a_stack_that_failed_its_creation_is_refused_with_the_way_out():
+    with pytest.raises(SystemExit) as stop:
+        deploy.require_deployable(Stacks("ROLLBACK_COMPLETE"), "fraud", "eu-west-1")
+    message = str(stop.value.code)
+    assert "failed its creation" in message
+    assert "aws cloudformation delete-stack --stack-name fraud --region eu-west-1" in message
+
+
+@pytest.mark.parametrize("status", [None, "CREATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"])
+def test_new_and_updatable_stacks_pass(status):
+    deploy.require_deployable(Stacks(status), "fraud", "eu-west-1")
+
+
+@mock_aws
+def test_a_missing_stack_is_a_first_deploy_on_moto(fake_credentials):
+    deploy.require_deployable(boto3.client("cloudformation"), "fraud", "us-east-1")

@@ -107,3 +107,36 @@ def test_api_key_mode_without_a_key_says_how_to_give_one(monkeypatch):
 def test_rows_per_request_must_be_positive():
     with pytest.raises(SystemExit):
         invoke.main(["--url", URL, "--rows-per-request", "0"])
+
+
+class Described:
+    """A session whose one stack has the given outputs."""
+
+    def __init__(self, outputs: dict[str, str]) -> None:
+        self.outputs = [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()]
+
+    def client(self, _service: str) -> Described:
+        return self
+
+    def describe_stacks(self, StackName: str) -> dict[str, Any]:
+        return {"Stacks": [{"StackName": StackName, "Outputs": self.outputs}]}
+
+
+def test_the_url_is_the_stacks_output():
+    session = Described({"InferenceApiUrl": URL})
+    assert invoke.stack_output(session, "fraud", "InferenceApiUrl") == URL
+
+
+def test_a_pipeline_root_stack_points_at_its_stage_stacks():
+    session = Described({"StagingStackName": "fraud-staging", "ProductionStackName": "fraud-prod"})
+    with pytest.raises(SystemExit) as stop:
+        invoke.stack_output(session, "fraud", "InferenceApiUrl")
+    message = str(stop.value.code)
+    assert "pipeline-mode root stack" in message
+    assert "(fraud-staging or fraud-prod)" in message
+
+
+def test_a_stage_without_an_api_says_how_to_add_one():
+    session = Described({"InferenceApiUrl": "none", "EndpointName": "fraud-dev"})
+    with pytest.raises(SystemExit, match="deploy it with InferenceApi iam or api-key"):
+        invoke.stack_output(session, "fraud", "InferenceApiUrl")

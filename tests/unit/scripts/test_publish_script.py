@@ -111,8 +111,11 @@ def client_error(code, operation):
     [
         ("403", "HeadBucket", "exists but these credentials cannot read it"),
         ("BucketAlreadyExists", "CreateBucket", "belongs to another account"),
-        ("AccessDenied", "PutBucketPolicy", "need s3:CreateBucket"),
+        ("AccessDenied", "PutBucketPolicy", "need s3:PutBucketPolicy on it"),
+        ("AccessDenied", "PutBucketVersioning", "need s3:PutBucketVersioning on it"),
+        ("AccessDenied", "PutPublicAccessBlock", "need s3:PutBucketPublicAccessBlock on it"),
         ("ExpiredToken", "HeadBucket", "aws sso login"),
+        ("InvalidToken", "HeadBucket", "in an opt-in region, enable the region"),
         ("SlowDown", "PutObject", "PutObject on acme-dg-us-east-1 failed: SlowDown: m"),
     ],
 )
@@ -141,3 +144,17 @@ def test_an_existing_bucket_with_acls_is_made_owner_enforced(fake_credentials):
         publish.ensure_private_bucket(s3, "acme-dg-us-east-1", "us-east-1")
         rules = s3.get_bucket_ownership_controls(Bucket="acme-dg-us-east-1")["OwnershipControls"]
         assert rules["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+
+
+def test_every_s3_call_of_publishing_has_its_iam_action_named(
+    fake_credentials, dist, moto_ignores_policy_conditions
+):
+    """An access-denied message names the action to grant, for whichever call failed."""
+    called: list[str] = []
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="eu-west-1")
+        s3.meta.events.register("before-call.s3.*", lambda model, **_: called.append(model.name))
+        publish.ensure_private_bucket(s3, "acme-dg-eu-west-1", "eu-west-1")
+        publish.upload_tree(s3, dist, "acme-dg-eu-west-1", "driftgate/")
+    assert {"HeadBucket", "CreateBucket", "PutObject"} <= set(called)
+    assert set(called) <= set(publish.S3_ACTIONS), sorted(set(called) - set(publish.S3_ACTIONS))
