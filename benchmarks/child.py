@@ -6,9 +6,9 @@ interpreter and imports included) is its own. Imports are timed separately from 
 windows. Tools: ``driftgate`` (main environment), ``evidently`` (benchmark
 environment), ``floor`` (either: the straightforward parse-only pass),
 ``floor_orjson_pyarrow``, ``floor_msgspec_pyarrow`` and ``floor_msgspec_pyarrow_pieces``
-(main environment: the fastest parsers). ``--one-thread`` pins the process to one CPU (the parent also sets the
-thread-count variables of OpenMP, OpenBLAS, MKL and Arrow to 1): Lambda below
-1,769 MB has one vCPU.
+(main environment: the fastest parsers). ``--one-thread`` pins the process to one CPU
+(the parent also sets the thread-count variables of OpenMP, OpenBLAS, MKL and Arrow
+to 1): Lambda below 1,769 MB has one vCPU.
 """
 
 from __future__ import annotations
