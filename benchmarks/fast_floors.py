@@ -46,9 +46,12 @@ def rows_msgspec(data: bytes | memoryview) -> list[str]:
     return [record.captureData.endpointInput.data for record in _records(data)]
 
 
-# Bytes read at a time by the piecewise floor: at 1,000,000 rows, reading and parsing a
-# file 1 to 3 MB at a time took about two thirds of the time of the same parse on the
-# whole file at once (its buffers stay in cache); at 100,000 rows it was ~10 % slower.
+# Bytes read at a time by the piecewise floor. Timed in one process after other passes,
+# reading and parsing a 1,000,000-row file 1 to 3 MB at a time took about two thirds of
+# the whole-file parse's time (its buffers stay in cache); in make bench's own fresh
+# processes it has been the fastest floor only in some 100,000-row cells so far. The
+# benchmark holds the monitor to the fastest floor of each cell, so an extra floor can
+# only make the target harder.
 PIECE_BYTES = 1 << 21
 
 
