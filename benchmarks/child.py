@@ -5,10 +5,10 @@ Each tool runs in its own process so that its peak memory (the process's max RSS
 interpreter and imports included) is its own. Imports are timed separately from the
 windows. Tools: ``driftgate`` (main environment), ``evidently`` (benchmark
 environment), ``floor`` (either: the straightforward parse-only pass),
-``floor_orjson_pyarrow`` and ``floor_msgspec_pyarrow`` (main environment: the fastest
-parsers). ``--one-thread`` pins the process to one CPU (the parent also sets the
-thread-count variables of OpenMP, OpenBLAS, MKL and Arrow to 1): Lambda below
-1,769 MB has one vCPU.
+``floor_orjson_pyarrow``, ``floor_msgspec_pyarrow`` and ``floor_msgspec_pyarrow_pieces``
+(main environment: the fastest parsers). ``--one-thread`` pins the process to one CPU
+(the parent also sets the thread-count variables of OpenMP, OpenBLAS, MKL and Arrow
+to 1): Lambda below 1,769 MB has one vCPU.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any
 from benchmarks.plan import Plan
 from benchmarks.window_fn import WindowFn
 
-FLOORS = ("floor", "floor_orjson_pyarrow", "floor_msgspec_pyarrow")
+FLOORS = ("floor", "floor_orjson_pyarrow", "floor_msgspec_pyarrow", "floor_msgspec_pyarrow_pieces")
 # Environment variables that cap the thread pools of the libraries the tools load.
 ONE_THREAD_ENV = {
     name: "1"

@@ -1,12 +1,14 @@
 """The parse-only floors: read and decode the capture files into arrays, nothing else.
 
 ``floor`` is the straightforward pass (stdlib JSON per line, numpy's C reader);
-``floor_orjson_pyarrow`` and ``floor_msgspec_pyarrow`` use the fastest maintained
-parsers (``benchmarks/fast_floors.py``, main environment only)."""
+``floor_orjson_pyarrow``, ``floor_msgspec_pyarrow`` and ``floor_msgspec_pyarrow_pieces``
+use the fastest maintained parsers (``benchmarks/fast_floors.py``, main environment
+only)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,24 +25,26 @@ STDLIB_METHOD = (
 def setup(plan: Plan, variant: str = "floor") -> tuple[WindowFn, dict[str, Any]]:
     if variant == "floor":
 
-        def columns_of(path: Path) -> list[Any]:
-            return decode_columns(input_rows(path), plan.numeric)
+        def columns_of(path: Path) -> Iterator[list[Any]]:
+            yield decode_columns(input_rows(path), plan.numeric)
 
         method = STDLIB_METHOD
     else:
-        from benchmarks.fast_floors import FLOORS, arrow_columns
+        from benchmarks.fast_floors import FLOORS, PIECEWISE, arrow_columns, pieces
 
         rows_of, method = FLOORS[variant]
+        piecewise = variant in PIECEWISE
 
-        def columns_of(path: Path) -> list[Any]:
-            return arrow_columns(rows_of(path.read_bytes()), plan.numeric)
+        def columns_of(path: Path) -> Iterator[list[Any]]:
+            for data in pieces(path) if piecewise else [path.read_bytes()]:
+                yield arrow_columns(rows_of(data), plan.numeric)
 
     def run(window: WindowPlan) -> tuple[int, dict[str, float], dict[str, Any]]:
         began = time.perf_counter()
         rows = 0
         for path in capture_files(Path(window.capture_root)):
-            columns = columns_of(path)
-            rows += len(columns[0]) if columns else 0
+            for columns in columns_of(path):
+                rows += len(columns[0]) if columns else 0
         return rows, {"parse_s": time.perf_counter() - began}, {}
 
     return run, {"method": method}

@@ -40,13 +40,13 @@ def numeric_array(arr: np.ndarray) -> NumericColumn:
 
 def parse_csv_block(
     lines: list[str], numeric: list[int], strings: list[int], joined: str | None = None
-) -> tuple[np.ndarray, list[CategoryCounts]] | None:
-    """CSV rows (no quotes, all of the same width) parsed by Arrow's C++ CSV reader: a
-    float matrix of the ``numeric`` columns (an empty field is NaN, i.e. missing) and the
-    distinct values with counts of each ``strings`` column. None when a numeric field is
-    not a number, or a row is of another width (the caller then goes column by column,
-    which counts those values, or record by record). ``joined``: the lines already joined
-    by newlines. The matrix is column-major: each feature's values are contiguous.
+) -> tuple[list[np.ndarray], list[CategoryCounts]] | None:
+    """CSV rows (no quotes, all of the same width) parsed by Arrow's C++ CSV reader: the
+    floats of each ``numeric`` column (an empty field is NaN, i.e. missing; Arrow's own
+    buffer where it has no null, so nothing is copied) and the distinct values with
+    counts of each ``strings`` column. None when a numeric field is not a number, or a
+    row is of another width (the caller then goes column by column, which counts those
+    values, or record by record). ``joined``: the lines already joined by newlines.
 
     One thread: Lambda below 1,769 MB has one vCPU, and on more the run stays
     reproducible in time. Only ``""`` is null (Arrow's default list would turn text such
@@ -74,9 +74,7 @@ def parse_csv_block(
         return None
     if table.num_rows != len(lines):
         return None  # a line Arrow read otherwise (e.g. an empty one): count per column
-    values = np.empty((len(lines), len(numeric)), dtype=np.float64, order="F")
-    for k, j in enumerate(numeric):
-        values[:, k] = table.column(j).to_numpy()  # nulls become NaN
+    values = [table.column(j).to_numpy() for j in numeric]  # nulls become NaN
     return values, [_category_counts(table.column(j)) for j in strings]
 
 

@@ -11,7 +11,7 @@ import numpy as np
 from drift_monitor.accumulators import (
     CategoricalAccumulator,
     NumericAccumulator,
-    add_numeric_block,
+    add_numeric_columns,
 )
 from drift_monitor.baseline_model import Baseline
 
@@ -91,15 +91,13 @@ class WindowProfile:
         for k, j in enumerate(strings):
             self.features[j].update_array(text[:, k])  # type: ignore[arg-type]
 
-    def update_block(
-        self, rows: int, values: np.ndarray, categories: list[Any], scratch: bool = False
-    ) -> None:
-        """Add ``rows`` rows parsed in bulk: numeric features' floats (a matrix in feature
-        order) and, per categorical feature, its distinct values, counts and missing count.
-        ``scratch``: the caller is done with ``values`` (it may be reordered)."""
+    def update_block(self, rows: int, values: list[np.ndarray], categories: list[Any]) -> None:
+        """Add ``rows`` rows parsed in bulk: numeric features' floats (one array per
+        numeric feature, in feature order) and, per categorical feature, its distinct
+        values, counts and missing count."""
         numeric, strings = self.column_kinds
         self.rows += rows
-        add_numeric_block([self.features[j] for j in numeric], values, scratch)  # type: ignore[misc]
+        add_numeric_columns([self.features[j] for j in numeric], values)  # type: ignore[misc]
         for k, j in enumerate(strings):
             self.features[j].add_counts(*categories[k])  # type: ignore[union-attr]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import tool_driftgate, tool_floor, workload
+from benchmarks import fast_floors, tool_driftgate, tool_floor, workload
 from benchmarks.plan import Plan
 from drift_monitor import build_baseline
 from scripts import capture_generator as gen
@@ -98,7 +98,9 @@ def test_the_floor_adds_up_rows_over_several_files(setup, tmp_path):
     assert rows == 90
 
 
-@pytest.mark.parametrize("variant", ["floor_orjson_pyarrow", "floor_msgspec_pyarrow"])
+@pytest.mark.parametrize(
+    "variant", ["floor_orjson_pyarrow", "floor_msgspec_pyarrow", "floor_msgspec_pyarrow_pieces"]
+)
 def test_the_fast_floors_read_the_same_rows_as_the_plain_floor(setup, variant):
     plan, windows = setup
     run, facts = tool_floor.setup(plan, variant)
@@ -123,3 +125,15 @@ def test_every_payload_variant_gives_driftgate_the_same_rows(setup, payload, tmp
         text = next(Path(shaped.capture_root).rglob("*.jsonl")).read_text()
         marker = {"quoted_csv": '\\"', "json": "application/json", "empty_numeric": '"data":",'}
         assert marker[payload] in text
+
+
+@pytest.mark.parametrize("size", [1, 7, 64, 1 << 21])
+def test_the_piecewise_floor_reads_every_line_once_whatever_the_read_size(tmp_path, size):
+    lines = [b'{"n": %d, "pad": "%s"}' % (i, b"x" * (i % 40)) for i in range(300)]
+    path = tmp_path / "capture.jsonl"
+    for ending in (b"\n", b""):  # with and without the final newline
+        path.write_bytes(b"\n".join(lines) + ending)
+        read = [bytes(p) for p in fast_floors.pieces(path, size)]
+        assert b"".join(read).split(b"\n")[:300] == lines
+        assert all(p.endswith(b"\n") for p in read[:-1])
+        assert len(read) > 20 if size < 1000 else len(read) <= 2  # 2: the unended line
