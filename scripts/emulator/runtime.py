@@ -122,7 +122,15 @@ class LambdaContext:
         self.aws_request_id = str(uuid.uuid4())
         self.log_group_name = f"/aws/lambda/{function_name}"
         self.log_stream_name = f"emulator/{self.aws_request_id}"
-        self._deadline = time.monotonic() + timeout_s
+        self._timeout_s = timeout_s
+        self.start_clock()
+
+    def start_clock(self) -> None:
+        """Lambda's timeout counts from when the handler starts, not from the request:
+        run_handler calls this once the invocation lock is held (a run that waited for
+        another region's handler would otherwise start with part of its time gone, and
+        crhelper's timer would answer FAILED "Execution timed out" early)."""
+        self._deadline = time.monotonic() + self._timeout_s
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
@@ -198,6 +206,7 @@ def run_handler(
     region = context.invoked_function_arn.split(":")[3]
     lock = _LOCK.region(region)
     with lock, _environment(environment), _isolated_imports(folder, context.invoked_function_arn):
+        context.start_clock()
         root.addHandler(log_handler)
         try:
             function = getattr(importlib.import_module(module_name), function_name)
