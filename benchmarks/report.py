@@ -5,7 +5,8 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-FLOORS = ("floor", "floor_orjson_pyarrow", "floor_msgspec_pyarrow", "floor_msgspec_pyarrow_pieces")
+from benchmarks.child import FLOORS
+
 TOOLS = ("driftgate", "evidently", *FLOORS)
 ONE_THREAD = " (1 thread)"  # label suffix of a run pinned to one CPU
 FLOOR_FACTOR = 1.5  # the monitor's time at most this times the fastest floor's
