@@ -9,6 +9,8 @@ from benchmarks.child import FLOORS
 
 TOOLS = ("driftgate", "evidently", *FLOORS)
 ONE_THREAD = " (1 thread)"  # label suffix of a run pinned to one CPU
+# driftgate's phases (run_monitor's ``phases``), in the order a run goes through them.
+PHASES = ("baseline_s", "list_s", "parse_s", "evaluate_s", "report_s", "outputs_s")
 FLOOR_FACTOR = 1.5  # the monitor's time at most this times the fastest floor's
 THROUGHPUT_FACTOR = 10  # at least this times Evidently's rows per second (aim: 20)
 
@@ -42,6 +44,11 @@ def performance_rows(runs: dict[tuple[str, int], dict[str, Any]]) -> list[dict[s
                 "max_rss_mb": run["max_rss_mb"],
                 "rss_after_setup_mb": run["rss_after_setup_mb"],
                 "setup_s": run["setup_s"],
+                "phases": {
+                    name: _median([w["phases"][name] for w in ok])
+                    for name in PHASES
+                    if ok and all(name in w["phases"] for w in ok)
+                },
             }
         )
     return rows
@@ -181,6 +188,7 @@ def markdown(result: dict[str, Any]) -> str:
             f"{_f(r['rows_per_s'], 0)} | {_f(r['max_rss_mb'], 0)} | "
             f"{_f(r['rss_after_setup_mb'], 0)} |"
         )
+    lines += _phase_section(perf)
     lines += ["", "## Detection (all sizes pooled)", ""]
     kinds = sorted({k for r in detect for k in r["per_kind"]})
     lines.append("| tool | detection rate | false-positive rate | " + " | ".join(kinds) + " |")
@@ -200,6 +208,36 @@ def markdown(result: dict[str, Any]) -> str:
         lines.append(f"- {tool}: " + "; ".join(f"{k}: {v}" for k, v in sorted(facts.items())))
     lines.append("")
     return "\n".join(lines)
+
+
+def _phase_section(perf: list[dict[str, Any]]) -> list[str]:
+    """Where driftgate's window time goes, against the fastest floor of the same run:
+    the parse alone next to the floor (the same work plus the monitor's checks and
+    statistics) and the rest, which costs the same whatever the window's size."""
+    timed = [r for r in perf if r["tool"].startswith("driftgate") and r.get("phases")]
+    if not timed:
+        return []
+    names = [n.removesuffix("_s") for n in PHASES]
+    lines = [
+        "",
+        "## Where driftgate's time goes (median ms per window; each phase's own median)",
+        "",
+        "| size | tool | " + " | ".join(names) + " | total | fastest floor | "
+        "parse / floor | total / floor |",
+        "| ---: | --- |" + " ---: |" * (len(names) + 5),
+    ]
+    for r in timed:
+        suffix = r["tool"].removeprefix("driftgate")
+        floor = fastest_floor(perf, r["size"], suffix)
+        floor_s = floor["median_wall_s"] if floor else float("nan")
+        cells = " | ".join(_f(r["phases"].get(n, float("nan")) * 1000, 1) for n in PHASES)
+        parse = r["phases"].get("parse_s", float("nan"))
+        lines.append(
+            f"| {r['size']:,} | {r['tool']} | {cells} | {_f(r['median_wall_s'] * 1000, 1)} | "
+            f"{_f(floor_s * 1000, 1)} | {_f(parse / floor_s)}x | "
+            f"{_f(r['median_wall_s'] / floor_s)}x |"
+        )
+    return lines
 
 
 def _extra_sections(result: dict[str, Any]) -> list[str]:

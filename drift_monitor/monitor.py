@@ -3,9 +3,11 @@ evaluate, write the outputs, publish metrics and the violations event."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -27,6 +29,10 @@ from drift_monitor.storage import Storage, join
 from drift_monitor.window import Window, hour_prefixes
 
 Progress = Callable[[int, int, int], None]  # files done, files total, rows so far
+# Seconds per phase of one run (``baseline_s``, ``list_s``, ``parse_s``, ``evaluate_s``,
+# ``report_s``, ``outputs_s``), filled when a caller passes one: the benchmark shows
+# where a window's time goes.
+Phases = dict[str, float]
 
 STATISTICS_FILE = "statistics.json"
 VIOLATIONS_FILE = "constraint_violations.json"
@@ -59,6 +65,17 @@ class MonitorResult:
     @property
     def violations(self) -> list[dict[str, str]]:
         return self.evaluation.violations
+
+
+@contextlib.contextmanager
+def _timed(phases: Phases | None, name: str) -> Iterator[None]:
+    """Adds the block's wall time to ``phases[name]`` (nothing when ``phases`` is None)."""
+    began = time.perf_counter()
+    try:
+        yield
+    finally:
+        if phases is not None:
+            phases[name] = phases.get(name, 0.0) + time.perf_counter() - began
 
 
 def _decode_json(data: bytes) -> Any:
@@ -161,12 +178,16 @@ def run_monitor(
     progress: Progress | None = None,
     report_context: ReportContext | None = None,
     latest: str | None = None,
+    phases: Phases | None = None,
 ) -> MonitorResult:
     """Analyse the capture under ``capture`` (a window of it when ``window`` is given)."""
     storage = storage or Storage()
-    baseline = load_baseline_files(baseline_statistics, baseline_constraints, storage)
-    files = capture_files(capture, window, storage)
-    profile = profile_window(baseline, files, storage, window, progress)
+    with _timed(phases, "baseline_s"):
+        baseline = load_baseline_files(baseline_statistics, baseline_constraints, storage)
+    with _timed(phases, "list_s"):
+        files = capture_files(capture, window, storage)
+    with _timed(phases, "parse_s"):
+        profile = profile_window(baseline, files, storage, window, progress)
     return finish_run(
         baseline,
         profile,
@@ -188,6 +209,7 @@ def run_monitor(
             baseline_constraints_uri=baseline_constraints,
         ),
         latest=latest,
+        phases=phases,
     )
 
 
@@ -208,6 +230,7 @@ def finish_run(
     extra: dict[str, Any] | None = None,
     report_context: ReportContext | None = None,
     latest: str | None = None,
+    phases: Phases | None = None,
 ) -> MonitorResult:
     """Evaluate a (possibly merged) window profile, write outputs and publish.
 
@@ -219,7 +242,8 @@ def finish_run(
     # has an extra column is a schema violation, not a window with too little data.
     shape_errors = sum(profile.malformed.get(k, 0) for k in ("too_few_columns", "too_many_columns"))
     insufficient = profile.rows + shape_errors < max(min_records, 1)
-    evaluation = evaluate(baseline, profile, distance, threshold)
+    with _timed(phases, "evaluate_s"):
+        evaluation = evaluate(baseline, profile, distance, threshold)
     if insufficient:
         evaluation.violations = []
     status = "insufficient_data" if insufficient else "completed"
@@ -252,7 +276,7 @@ def finish_run(
     report_uri = join(output, REPORT_FILE) if output else None
     summary["report_uri"] = report_uri
     if output:
-        write_outputs(storage, output, result, kms_key, latest)
+        write_outputs(storage, output, result, kms_key, latest, phases)
     if publisher:
         publish_run(publisher, result, endpoint, schedule, report_uri)
     return result
@@ -282,25 +306,38 @@ def write_outputs(
     result: MonitorResult,
     kms_key: str | None,
     latest: str | None = None,
+    phases: Phases | None = None,
 ) -> None:
     """Deterministic bytes: re-running a window rewrites identical files. The report
     and summary are also copied under ``latest`` when given."""
+    ev = result.evaluation
+    with _timed(phases, "report_s"):
+        report = render_report(
+            result.summary,
+            ev.violations,
+            ev.features,
+            result.report_context,
+            result.profile.examples,
+        ).encode("utf-8")
+    with _timed(phases, "outputs_s"):
+        _write_files(storage, output, result, report, kms_key, latest)
+
+
+def _write_files(
+    storage: Storage,
+    output: str,
+    result: MonitorResult,
+    report: bytes,
+    kms_key: str | None,
+    latest: str | None,
+) -> None:
     ev = result.evaluation
     files = {
         # Compact: thousands of sketch items per feature.
         STATISTICS_FILE: (_dump_compact(ev.statistics), "application/json"),
         VIOLATIONS_FILE: (_dump({"violations": ev.violations}), "application/json"),
         SUMMARY_FILE: (_dump(result.summary), "application/json"),
-        REPORT_FILE: (
-            render_report(
-                result.summary,
-                ev.violations,
-                ev.features,
-                result.report_context,
-                result.profile.examples,
-            ).encode("utf-8"),
-            "text/html; charset=utf-8",
-        ),
+        REPORT_FILE: (report, "text/html; charset=utf-8"),
     }
     for name, (data, content_type) in files.items():
         storage.write_bytes(join(output, name), data, content_type, kms_key)

@@ -293,3 +293,52 @@ def test_markdown_shows_failures_rates_and_revision():
     assert "| driftgate | 1/1 = 1.00 | 0/1 = 0.00 | 1/1 | 0/1 |" in text
     assert "n/a" in text  # no window recorded a parse or compute phase
     assert "- driftgate: tests: L-inf" in text
+
+
+# --- where driftgate's time goes ------------------------------------------------------
+
+PHASE_TIMES = {
+    "baseline_s": 0.001,
+    "list_s": 0.002,
+    "parse_s": 0.030,
+    "evaluate_s": 0.003,
+    "report_s": 0.010,
+    "outputs_s": 0.004,
+}
+
+
+def test_performance_rows_keep_the_median_of_each_driftgate_phase():
+    slow = {name: seconds * 3 for name, seconds in PHASE_TIMES.items()}
+    runs = {
+        ("driftgate", 10): run(
+            [window(wall=0.05, **PHASE_TIMES), window(wall=0.06, **PHASE_TIMES), window(**slow)]
+        ),
+        ("floor", 10): run([window(wall=0.02, parse_s=0.02)]),
+    }
+    rows = {r["tool"]: r for r in report.performance_rows(runs)}
+    assert rows["driftgate"]["phases"] == PHASE_TIMES
+    assert rows["floor"]["phases"] == {"parse_s": 0.02}  # only the phases every window has
+
+
+def test_the_phase_table_sets_the_parse_and_the_total_against_the_fastest_floor():
+    rows = [
+        perf("driftgate", 10_000, 0.050),
+        perf("driftgate (1 thread)", 10_000, 0.060),
+        perf("floor", 10_000, 0.040),
+        perf("floor_msgspec_pyarrow", 10_000, 0.020),
+        perf("floor_msgspec_pyarrow (1 thread)", 10_000, 0.025),
+    ]
+    for row in rows[:2]:
+        row["phases"] = PHASE_TIMES
+    lines = report._phase_section(rows)
+    assert (
+        "| 10,000 | driftgate | 1.0 | 2.0 | 30.0 | 3.0 | 10.0 | 4.0 | 50.0 | 20.0 | 1.50x | 2.50x |"
+        in lines
+    )
+    # One-thread runs are set against the one-thread floor.
+    one_thread = next(line for line in lines if line.startswith("| 10,000 | driftgate (1 thread)"))
+    assert one_thread.endswith("| 60.0 | 25.0 | 1.20x | 2.40x |")
+
+
+def test_no_phase_table_without_driftgate_phases():
+    assert report._phase_section([perf("driftgate", 10, 0.05), perf("floor", 10, 0.02)]) == []

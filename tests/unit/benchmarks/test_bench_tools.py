@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import fast_floors, tool_driftgate, tool_floor, workload
+from benchmarks import fast_floors, report, tool_driftgate, tool_floor, workload
 from benchmarks.plan import Plan
 from drift_monitor import build_baseline
 from scripts import capture_generator as gen
@@ -44,6 +44,33 @@ def test_driftgate_detects_a_mean_shift_on_the_shifted_feature(setup):
     assert windows["mean_shift"].feature in outcome["features"]
     assert phases["total_s"] > 0
     assert facts["detected_means"] == ">= 1 violation of any check"
+
+
+def test_driftgate_reports_each_phase_of_its_run_within_the_window_time(setup):
+    plan, windows = setup
+    run, _ = tool_driftgate.setup(plan)
+    _, phases, _ = run(windows["none"])
+    steps = {name: seconds for name, seconds in phases.items() if name != "total_s"}
+    assert sorted(steps) == sorted(report.PHASES)
+    assert all(seconds > 0 for seconds in steps.values())
+    assert sum(steps.values()) <= phases["total_s"]
+
+
+def test_a_monitor_without_the_phase_breakdown_is_timed_as_a_whole(setup, monkeypatch):
+    """make bench REVISION=<older commit> exports a run_monitor that takes no phases."""
+    import drift_monitor
+
+    real = drift_monitor.run_monitor
+
+    def older(capture, statistics, constraints, output=None, *, window=None, endpoint=""):
+        return real(capture, statistics, constraints, output, window=window, endpoint=endpoint)
+
+    monkeypatch.setattr(drift_monitor, "run_monitor", older)
+    plan, windows = setup
+    run, _ = tool_driftgate.setup(plan)
+    rows, phases, _ = run(windows["none"])
+    assert rows == ROWS
+    assert list(phases) == ["total_s"]
 
 
 def test_driftgate_flags_a_dropped_column(setup):

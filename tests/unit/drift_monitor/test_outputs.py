@@ -265,3 +265,56 @@ def test_a_baseline_honoured_as_asked_shows_no_warning(workspace):
     result = run(workspace)
     assert result.summary["warnings"] == []
     assert 'class="warn"' not in (workspace / "out" / "report.html").read_text()
+
+
+def test_phases_time_each_step_of_a_run_under_its_own_name(workspace, monkeypatch):
+    """A fake clock that only the steps move: each phase gets exactly its step's time."""
+    import drift_monitor.monitor as monitor
+
+    clock = [0.0]
+    monkeypatch.setattr(monitor.time, "perf_counter", lambda: clock[0])
+
+    def advancing(name, seconds):
+        real = getattr(monitor, name)
+
+        def step(*args, **kwargs):
+            clock[0] += seconds
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(monitor, name, step)
+
+    for name, seconds in [
+        ("load_baseline_files", 1),
+        ("capture_files", 2),
+        ("profile_window", 4),
+        ("evaluate", 8),
+        ("render_report", 16),
+        ("_write_files", 32),
+    ]:
+        advancing(name, seconds)
+    phases = {}
+    result = run(workspace, phases=phases)
+    assert phases == {
+        "baseline_s": 1,
+        "list_s": 2,
+        "parse_s": 4,
+        "evaluate_s": 8,
+        "report_s": 16,
+        "outputs_s": 32,
+    }
+    assert result.profile.rows == 300  # the timed run is a whole run
+    assert (workspace / "out" / "report.html").exists()
+
+
+def test_a_run_without_outputs_times_no_report_and_no_writes(workspace):
+    phases = {}
+    run_monitor(
+        str(workspace / "capture"),
+        str(workspace / "baseline" / "statistics.json"),
+        str(workspace / "baseline" / "constraints.json"),
+        None,
+        window=WINDOW,
+        phases=phases,
+    )
+    assert sorted(phases) == ["baseline_s", "evaluate_s", "list_s", "parse_s"]
+    assert all(seconds >= 0 for seconds in phases.values())
