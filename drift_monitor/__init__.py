@@ -10,14 +10,16 @@ use only this):
 
 ``run_monitor(capture, baseline_statistics, baseline_constraints, output=None, *,
 window=None, distance="model-monitor", threshold=None, min_records=1, endpoint="",
-schedule="", publisher=None, kms_key=None, progress=None) -> MonitorResult``
+schedule="", publisher=None, kms_key=None, progress=None, phases=None) -> MonitorResult``
     Read the data capture under ``capture`` (the ``<endpoint>/<variant>`` folder; only the
     hour folders of ``window`` when given), compare it with the baseline, write
     ``constraint_violations.json``, ``statistics.json``, ``report.html`` and
     ``driftgate_summary.json`` under ``output``, and publish metrics and the violations
     event through ``publisher`` when given. ``result.violations``, ``result.summary``
     (its ``warnings`` list names every feature whose baseline asks for a drift method that
-    did not run, such as ``categorical_drift_method: ChiSquared``).
+    did not run, such as ``categorical_drift_method: ChiSquared``). ``phases``: a dict
+    that receives the seconds of each phase (``baseline_s``, ``list_s``, ``parse_s``,
+    ``evaluate_s``, ``report_s``, ``outputs_s``), as the benchmark reports them.
 
 ``profile_window(baseline, files, storage, window=None) -> WindowProfile`` and
 ``WindowProfile.merge`` / ``to_dict`` / ``from_dict`` with ``finish_run(baseline, profile,
