@@ -3,7 +3,6 @@ evaluate, write the outputs, publish metrics and the violations event."""
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -88,8 +87,10 @@ def _json_object(data: bytes, uri: str, what: str) -> dict[str, Any]:
 # The last baseline this process parsed, keyed by the two files' exact bytes. A warm
 # Lambda keeps module state between invocations, and a schedule reads the same baseline
 # every run: the files are still read every run (a changed baseline is never missed),
-# only the parse of identical bytes is skipped. Each run gets its own deep copy, so
-# nothing a run does can reach the next one.
+# only the parse of identical bytes is skipped. Each run gets its own copy
+# (Baseline.copy: nothing mutable shared), so nothing a run or its caller does to its
+# baseline can reach the next run. A run itself changes nothing in it (a window's
+# accumulators read the baseline's edges, never write them).
 _parsed_baseline: tuple[bytes, bytes, Baseline] | None = None
 
 
@@ -99,12 +100,12 @@ def load_baseline_files(statistics_uri: str, constraints_uri: str, storage: Stor
     constraints = storage.read_bytes(constraints_uri)
     cached = _parsed_baseline
     if cached is not None and cached[0] == statistics and cached[1] == constraints:
-        return copy.deepcopy(cached[2])
+        return cached[2].copy()
     baseline = load_baseline(
         _json_object(statistics, statistics_uri, "baseline statistics"),
         _json_object(constraints, constraints_uri, "baseline constraints"),
     )
-    _parsed_baseline = (statistics, constraints, copy.deepcopy(baseline))
+    _parsed_baseline = (statistics, constraints, baseline.copy())
     return baseline
 
 
