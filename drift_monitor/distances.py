@@ -30,6 +30,17 @@ def linf_cdf(p: np.ndarray, q: np.ndarray) -> float:
     return float(np.max(np.abs(np.cumsum(_normalise(p)) - np.cumsum(_normalise(q))), initial=0))
 
 
+def baseline_cdf(p: np.ndarray) -> np.ndarray:
+    """The cumulative distribution :func:`linf_cdf` computes from ``p``."""
+    return np.cumsum(_normalise(p))
+
+
+def linf_cdf_of(cdf: np.ndarray, q: np.ndarray) -> float:
+    """:func:`linf_cdf` of ``p`` and ``q`` given ``baseline_cdf(p)``: the same float (a
+    baseline's CDF is the same every run, the window's is new)."""
+    return float(np.max(np.abs(cdf - np.cumsum(_normalise(q))), initial=0))
+
+
 def linf(p: np.ndarray, q: np.ndarray) -> float:
     """Largest difference of two (unordered, categorical) distributions."""
     return float(np.max(np.abs(_normalise(p) - _normalise(q)), initial=0))

@@ -12,7 +12,7 @@ import numpy as np
 
 from drift_monitor.accumulators import OTHER, CategoricalAccumulator, NumericAccumulator
 from drift_monitor.baseline_model import Baseline, BaselineFeature
-from drift_monitor.distances import distance, ks_critical
+from drift_monitor.distances import baseline_cdf, distance, ks_critical, linf_cdf_of
 from drift_monitor.methods import comparison_method, method_warnings
 from drift_monitor.profile import WindowProfile
 from drift_monitor.statistics import window_statistics
@@ -184,18 +184,21 @@ def _check_numeric(
             )
         )
     if f.has_distribution and acc.present:
-        p, q = f.bin_probs, acc.hist
-        if distance_name in ("psi", "js"):
+        bins = _baseline_bins(f.edges, f.bin_probs)
+        if distance_name in ("model-monitor", "ks"):
+            dist = linf_cdf_of(bins.cdf, acc.hist)  # what distance() gives, its CDF kept
+        else:
+            p, q = f.bin_probs, acc.hist
             # On the 10 baseline deciles, the usual PSI binning: 100 bins make both
             # measures noisy on windows of a few thousand rows.
             starts = np.linspace(0, p.size, min(DECILES, p.size), endpoint=False).astype(int)
             p, q = np.add.reduceat(p, starts), np.add.reduceat(q, starts)
-        dist = distance(distance_name, p, q, ordered=True)
+            dist = distance(distance_name, p, q, ordered=True)
         limit = config.comparison_threshold if threshold is None else threshold
         result.drift, result.threshold = dist, limit
-        result.labels = _edge_labels(f.edges)
-        result.edges = f.edges.astype(np.float64).tolist()
-        result.baseline_probs = f.bin_probs.astype(np.float64).tolist()
+        result.labels = list(bins.labels)
+        result.edges = list(bins.edges)
+        result.baseline_probs = list(bins.probs)
         result.current_probs = (acc.hist / acc.present).tolist()  # count / rows, as floats
         flagged = dist > limit
         robust = comparison_method(config.comparison_method) == "Robust"
@@ -217,16 +220,40 @@ def _drift_violation(name: str, dist: float, limit: float) -> dict[str, str]:
     )
 
 
-def _edge_labels(edges: np.ndarray) -> list[str]:
-    if not edges.size:
-        return ["all"]
-    # The edges are the baseline's, the same every run: formatted once per process.
-    return list(_labels_of(np.asarray(edges, dtype=np.float64).tobytes()))
+@dataclass(frozen=True)
+class _BaselineBins:
+    """What a numeric feature's baseline bins give every run: the report's bin labels,
+    edges and probabilities, and the baseline CDF at the edges (read-only)."""
+
+    labels: tuple[str, ...]
+    edges: tuple[float, ...]
+    probs: tuple[float, ...]
+    cdf: np.ndarray
+
+
+def _baseline_bins(edges: np.ndarray, probs: np.ndarray) -> _BaselineBins:
+    # The bins are the baseline's, the same every run: derived once per process, keyed
+    # by the arrays' contents (a changed baseline is a new key, never a stale value).
+    return _bins_of(
+        np.asarray(edges, dtype=np.float64).tobytes(), np.asarray(probs, dtype=np.float64).tobytes()
+    )
 
 
 @functools.lru_cache(maxsize=256)
-def _labels_of(raw: bytes) -> tuple[str, ...]:
-    shown = [f"{e:.4g}" for e in np.frombuffer(raw, dtype=np.float64).tolist()]
+def _bins_of(edges_raw: bytes, probs_raw: bytes) -> _BaselineBins:
+    edges = np.frombuffer(edges_raw, dtype=np.float64)
+    probs = np.frombuffer(probs_raw, dtype=np.float64)
+    cdf = baseline_cdf(probs)
+    cdf.flags.writeable = False  # shared by every run of this baseline
+    return _BaselineBins(
+        _labels_of(edges.tolist()), tuple(edges.tolist()), tuple(probs.tolist()), cdf
+    )
+
+
+def _labels_of(edges: list[float]) -> tuple[str, ...]:
+    if not edges:
+        return ("all",)
+    shown = [f"{e:.4g}" for e in edges]
     labels = ["<= " + shown[0]]
     labels += [f"({a}, {b}]" for a, b in itertools.pairwise(shown)]
     labels.append("> " + shown[-1])

@@ -29,10 +29,17 @@ def _round(x: float) -> float:
 
 # 10.0 ** k for every integer k a finite double's decimal exponent (and one past it)
 # can take, computed by the same numpy power the rounding used to call three times per
-# value: a table lookup gives the very same doubles for a fraction of the time.
+# value: a table lookup gives the very same doubles for a fraction of the time. Indexed
+# by k - _POW10_LOW.
 _POW10_LOW = -400
 with np.errstate(over="ignore", under="ignore"):
     _POW10 = 10.0 ** np.arange(_POW10_LOW, -_POW10_LOW + 1, dtype=np.float64)
+# The same index to 10 ** |11 - k|: the power that brings a value of exponent k to 12
+# integer digits (up) or down to them (entries past the table's end are never used).
+_SCALE = _POW10[
+    np.minimum(np.abs(11 - np.arange(_POW10_LOW, -_POW10_LOW + 1)) - _POW10_LOW, _POW10.size - 1)
+]
+_UP_K = (-11 - _POW10_LOW, 11 - _POW10_LOW)  # indexes whose power of ten is exact, up
 
 
 def _round_array(values: np.ndarray) -> np.ndarray:
@@ -47,22 +54,29 @@ def _round_array(values: np.ndarray) -> np.ndarray:
     x = np.asarray(values, dtype=np.float64)
     magnitude = np.abs(x)
     with np.errstate(divide="ignore", invalid="ignore"):
-        exponent = np.floor(np.log10(magnitude))
+        exponent = np.log10(magnitude)
+    np.floor(exponent, out=exponent)
     ok = np.isfinite(exponent)
-    # The decimal exponent as a table index; 0 where there is none (zero, inf, NaN).
-    k = np.where(ok, exponent, 0.0).astype(np.intp)
+    every = bool(ok.all())
+    # The decimal exponent k as an index into the tables (k = 0 without one: zero, inf,
+    # NaN).
+    at = (exponent if every else np.where(ok, exponent, 0.0)).astype(np.intp)
+    at -= _POW10_LOW
     # log10 can be one off next to a power of ten: correct it exactly.
-    k += magnitude >= _POW10[k + (1 - _POW10_LOW)]
-    k -= (magnitude < _POW10[k - _POW10_LOW]) & ok
-    digits = 11 - k  # x * 10**digits has 12 integer digits
-    scale = _POW10[np.abs(digits) - _POW10_LOW]
+    at += magnitude >= _POW10.take(at + 1)
+    below = magnitude < _POW10.take(at)
+    at -= below if every else below & ok
+    scale = _SCALE.take(at)
     # Every value as if its power of ten were exact and at most 10**22 (the usual case);
     # the few others are redone below.
     with np.errstate(all="ignore"):
-        out = np.rint(x * scale) / scale
-    up = ok & (digits >= 0) & (digits <= 22)
-    if up.all():
+        out = x * scale
+        np.rint(out, out=out)
+        out /= scale
+    if every and _UP_K[0] <= at.min() and at.max() <= _UP_K[1]:
         return out
+    digits = 11 - (at + _POW10_LOW)  # x * 10**digits has 12 integer digits
+    up = ok & (digits >= 0) & (digits <= 22)
     down = ok & (digits < 0) & (digits >= -22)
     with np.errstate(all="ignore"):
         out[down] = np.rint(x[down] / scale[down]) * scale[down]
@@ -87,10 +101,11 @@ def _ranks(n: int) -> np.ndarray:
     return ranks
 
 
-def _bucket_starts(size: int) -> list[int]:
+@functools.lru_cache(maxsize=64)
+def _bucket_starts(size: int) -> tuple[int, ...]:
     """Where each of the 10 report buckets starts among ``size`` bins, and the end."""
     groups = min(REPORT_BUCKETS, size)
-    return [g * (size // groups) + min(g, size % groups) for g in range(groups + 1)]
+    return tuple(g * (size // groups) + min(g, size % groups) for g in range(groups + 1))
 
 
 @dataclass
@@ -116,12 +131,15 @@ def numeric_parts(accs: list[NumericAccumulator]) -> list[_NumericParts]:
     starts = [0]
     for _, acc in present:
         starts.append(starts[-1] + acc.edges.size + 2)
+    ends = starts[1:]
     bounds = np.empty(starts[-1], dtype=np.float64)
-    counts = np.zeros(starts[-1], dtype=np.int64)  # 0 at each bound's start, then hist
-    for (_, acc), a, b in zip(present, starts, starts[1:], strict=False):
-        bounds[a], bounds[b - 1] = acc.minimum, acc.maximum
-        np.clip(acc.edges, acc.minimum, acc.maximum, out=bounds[a + 1 : b - 1])
-        counts[a + 1 : b] = acc.hist
+    bounds[starts[:-1]] = [acc.minimum for _, acc in present]
+    bounds[[b - 1 for b in ends]] = [acc.maximum for _, acc in present]
+    for (_, acc), a, b in zip(present, starts[:-1], ends, strict=True):
+        acc.edges.clip(acc.minimum, acc.maximum, out=bounds[a + 1 : b - 1])  # as np.clip
+    # Each feature's histogram after a 0 (its CDF starts at 0).
+    zero = np.zeros(1, dtype=np.int64)
+    counts = np.concatenate([part for _, acc in present for part in (zero, acc.hist)])
     at_or_below = np.cumsum(counts)
     sizes = np.diff(starts)
     at_or_below -= np.repeat(at_or_below[starts[:-1]], sizes)  # each feature from 0
@@ -136,7 +154,7 @@ def numeric_parts(accs: list[NumericAccumulator]) -> list[_NumericParts]:
     bucket_counts = np.add.reduceat(counts, [g for gs in groups for g in gs[:-1]]).tolist()
     quantiles = [
         np.interp(_ranks(min(SKETCH_ITEMS, acc.present)), cum[a:b], bounds[a:b])
-        for (_, acc), a, b in zip(present, starts, starts[1:], strict=False)
+        for (_, acc), a, b in zip(present, starts[:-1], ends, strict=True)
     ]
     rounded = _round_array(np.concatenate(quantiles))
     listed = bounds.tolist()
