@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,10 +13,16 @@ import numpy as np
 
 from drift_monitor.accumulators import OTHER, CategoricalAccumulator, NumericAccumulator
 from drift_monitor.baseline_model import Baseline, BaselineFeature
-from drift_monitor.distances import baseline_cdf, distance, ks_critical, linf_cdf_of
+from drift_monitor.distances import (
+    baseline_cdf,
+    distance,
+    ks_critical,
+    linf_cdf_of,
+    linf_cdf_rows,
+)
 from drift_monitor.methods import comparison_method, method_warnings
 from drift_monitor.profile import WindowProfile
-from drift_monitor.statistics import window_statistics
+from drift_monitor.statistics import numeric_parts, window_statistics
 
 DECILES = 10  # bins of the PSI and JS options
 
@@ -104,10 +111,20 @@ def evaluate(
                 f"({profile.max_long_columns}) than the baseline ({len(names)}).",
             )
         )
+    numeric = [
+        (f, acc)
+        for f, acc in zip(baseline.features, profile.features, strict=True)
+        if isinstance(acc, NumericAccumulator)
+    ]
+    parts = numeric_parts([acc for _, acc in numeric])
+    distances = iter(_cdf_distances(numeric, distance_name))
+    window = iter(parts)
     for f, acc in zip(baseline.features, profile.features, strict=True):
         config = baseline.config.with_overrides(f.overrides)
         if isinstance(acc, NumericAccumulator):
-            result, found = _check_numeric(f, acc, config, distance_name, threshold)
+            result, found = _check_numeric(
+                f, acc, config, distance_name, threshold, next(window).probs, distances
+            )
         else:
             result, found = _check_categorical(f, acc, config, distance_name, threshold)
         result.emit_metrics = config.emit_metrics
@@ -117,7 +134,7 @@ def evaluate(
     if not baseline.config.evaluate_constraints:
         violations = []
     return Evaluation(
-        window_statistics(baseline, profile),
+        window_statistics(baseline, profile, parts),
         violations,
         results,
         method_warnings(baseline, distance_name),
@@ -138,13 +155,34 @@ def _completeness_violation(f: BaselineFeature, present: int, missing: int) -> l
     ]
 
 
+def _has_bins(f: BaselineFeature, acc: NumericAccumulator) -> bool:
+    return f.has_distribution and bool(acc.present)
+
+
+def _cdf_distances(
+    numeric: list[tuple[BaselineFeature, NumericAccumulator]], distance_name: str
+) -> list[float]:
+    """The CDF distance of every numeric feature that has one, in feature order, all
+    computed at once (the same floats as one by one)."""
+    if distance_name not in ("model-monitor", "ks"):
+        return []
+    pairs = [(f, acc) for f, acc in numeric if _has_bins(f, acc)]
+    cdfs = [_baseline_bins(f.edges, f.bin_probs).cdf for f, _ in pairs]
+    return linf_cdf_rows(cdfs, [acc.hist for _, acc in pairs])
+
+
 def _check_numeric(
     f: BaselineFeature,
     acc: NumericAccumulator,
     config: Any,
     distance_name: str,
     threshold: float | None,
+    current_probs: list[float] | None = None,
+    distances: Iterator[float] | None = None,
 ) -> tuple[FeatureResult, list[dict[str, str]]]:
+    """``current_probs`` (the histogram over the present count) and ``distances`` (the
+    next one is this feature's CDF distance, when it has one): already computed, for all
+    features at once."""
     found: list[dict[str, str]] = []
     non_null = acc.present + acc.non_numeric
     result = FeatureResult(
@@ -183,10 +221,11 @@ def _check_numeric(
                 f"Baseline is non-negative but the window minimum is {acc.minimum:.6g}.",
             )
         )
-    if f.has_distribution and acc.present:
+    if _has_bins(f, acc):
         bins = _baseline_bins(f.edges, f.bin_probs)
         if distance_name in ("model-monitor", "ks"):
-            dist = linf_cdf_of(bins.cdf, acc.hist)  # what distance() gives, its CDF kept
+            # What distance() gives, the baseline's CDF kept.
+            dist = next(distances) if distances is not None else linf_cdf_of(bins.cdf, acc.hist)
         else:
             p, q = f.bin_probs, acc.hist
             # On the 10 baseline deciles, the usual PSI binning: 100 bins make both
@@ -199,7 +238,9 @@ def _check_numeric(
         result.labels = list(bins.labels)
         result.edges = list(bins.edges)
         result.baseline_probs = list(bins.probs)
-        result.current_probs = (acc.hist / acc.present).tolist()  # count / rows, as floats
+        if current_probs is None:
+            current_probs = (acc.hist / acc.present).tolist()  # count / rows, as floats
+        result.current_probs = current_probs
         flagged = dist > limit
         robust = comparison_method(config.comparison_method) == "Robust"
         if robust and distance_name in ("model-monitor", "ks"):
@@ -298,8 +339,8 @@ def _check_categorical(
         limit = config.categorical_comparison_threshold if threshold is None else threshold
         result.drift, result.threshold = dist, limit
         result.labels = labels
-        result.baseline_probs = [float(x) for x in p / max(p.sum(), 1e-300)]
-        result.current_probs = [float(x) for x in q / acc.present]
+        result.baseline_probs = (p / max(p.sum(), 1e-300)).tolist()  # Python floats
+        result.current_probs = (q / acc.present).tolist()
         if config.perform_comparison and dist > limit:
             found.append(_drift_violation(f.name, dist, limit))
     return result, found

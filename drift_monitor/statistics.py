@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import math
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -110,10 +110,12 @@ def _bucket_starts(size: int) -> tuple[int, ...]:
 
 @dataclass
 class _NumericParts:
-    """Buckets and sketch of one numeric feature (empty when it has no value)."""
+    """Buckets and sketch of one numeric feature (empty when it has no value), and its
+    histogram's counts over its present count (for evaluate)."""
 
     buckets: list[dict[str, float]]
     sketch: list[float]
+    probs: list[float] = field(default_factory=list)
 
 
 def numeric_parts(accs: list[NumericAccumulator]) -> list[_NumericParts]:
@@ -124,7 +126,7 @@ def numeric_parts(accs: list[NumericAccumulator]) -> list[_NumericParts]:
     same: the bounds are each feature's minimum, its baseline edges clipped to the
     observed range, and its maximum; the CDF at the bounds is the exact integer running
     count over the feature's present count."""
-    parts = [_NumericParts([], []) for _ in accs]
+    parts = [_NumericParts([], [], []) for _ in accs]
     present = [(i, acc) for i, acc in enumerate(accs) if acc.present]
     if not present:
         return parts
@@ -145,6 +147,7 @@ def numeric_parts(accs: list[NumericAccumulator]) -> list[_NumericParts]:
     at_or_below -= np.repeat(at_or_below[starts[:-1]], sizes)  # each feature from 0
     totals = np.repeat(np.array([acc.present for _, acc in present], dtype=np.float64), sizes)
     cum = at_or_below.astype(np.float64) / totals
+    probs = (counts / totals).tolist()  # as hist / present, feature by feature
     # Bucket counts: one reduceat over every feature's bins (a feature's last bucket
     # runs into the next feature's leading 0, which adds nothing).
     groups = [
@@ -168,6 +171,7 @@ def numeric_parts(accs: list[NumericAccumulator]) -> list[_NumericParts]:
             for lo, hi, c in zip(edges, edges[1:], bucket_counts[done : done + n], strict=False)
         ]
         done += n
+        parts[i].probs = probs[gs[0] : gs[-1]]
         parts[i].sketch = rounded[at : at + q.size].tolist()  # one list per feature
         at += q.size
     return parts
@@ -232,9 +236,16 @@ def _categorical_stats(name: str, acc: CategoricalAccumulator) -> dict[str, Any]
     }
 
 
-def window_statistics(baseline: Baseline, profile: WindowProfile) -> dict[str, Any]:
-    numeric = [acc for acc in profile.features if isinstance(acc, NumericAccumulator)]
-    parts = iter(numeric_parts(numeric))
+def window_statistics(
+    baseline: Baseline, profile: WindowProfile, numeric: list[_NumericParts] | None = None
+) -> dict[str, Any]:
+    """``numeric``: :func:`numeric_parts` of the profile's numeric features, when already
+    computed."""
+    if numeric is None:
+        numeric = numeric_parts(
+            [acc for acc in profile.features if isinstance(acc, NumericAccumulator)]
+        )
+    parts = iter(numeric)
     features = []
     for f, acc in zip(baseline.features, profile.features, strict=True):
         if isinstance(acc, NumericAccumulator):
