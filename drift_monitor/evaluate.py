@@ -117,13 +117,17 @@ def evaluate(
         if isinstance(acc, NumericAccumulator)
     ]
     parts = numeric_parts([acc for _, acc in numeric])
-    distances = iter(_cdf_distances(numeric, distance_name))
-    window = iter(parts)
+    bins = [
+        _baseline_bins(f.edges, f.bin_probs) if _has_bins(f, acc) else None for f, acc in numeric
+    ]
+    distances = iter(_cdf_distances(numeric, bins, distance_name))
+    window = iter(zip(parts, bins, strict=True))
     for f, acc in zip(baseline.features, profile.features, strict=True):
         config = baseline.config.with_overrides(f.overrides)
         if isinstance(acc, NumericAccumulator):
+            part, kept = next(window)
             result, found = _check_numeric(
-                f, acc, config, distance_name, threshold, next(window).probs, distances
+                f, acc, config, distance_name, threshold, part.probs, distances, kept
             )
         else:
             result, found = _check_categorical(f, acc, config, distance_name, threshold)
@@ -160,15 +164,17 @@ def _has_bins(f: BaselineFeature, acc: NumericAccumulator) -> bool:
 
 
 def _cdf_distances(
-    numeric: list[tuple[BaselineFeature, NumericAccumulator]], distance_name: str
+    numeric: list[tuple[BaselineFeature, NumericAccumulator]],
+    bins: list[_BaselineBins | None],
+    distance_name: str,
 ) -> list[float]:
-    """The CDF distance of every numeric feature that has one, in feature order, all
-    computed at once (the same floats as one by one)."""
+    """The CDF distance of every numeric feature that has one (``bins``: its baseline
+    bins, None without), in feature order, all computed at once (the same floats as one
+    by one)."""
     if distance_name not in ("model-monitor", "ks"):
         return []
-    pairs = [(f, acc) for f, acc in numeric if _has_bins(f, acc)]
-    cdfs = [_baseline_bins(f.edges, f.bin_probs).cdf for f, _ in pairs]
-    return linf_cdf_rows(cdfs, [acc.hist for _, acc in pairs])
+    pairs = [(b.cdf, acc.hist) for (_, acc), b in zip(numeric, bins, strict=True) if b]
+    return linf_cdf_rows([cdf for cdf, _ in pairs], [hist for _, hist in pairs])
 
 
 def _check_numeric(
@@ -179,10 +185,11 @@ def _check_numeric(
     threshold: float | None,
     current_probs: list[float] | None = None,
     distances: Iterator[float] | None = None,
+    bins: _BaselineBins | None = None,
 ) -> tuple[FeatureResult, list[dict[str, str]]]:
-    """``current_probs`` (the histogram over the present count) and ``distances`` (the
-    next one is this feature's CDF distance, when it has one): already computed, for all
-    features at once."""
+    """``current_probs`` (the histogram over the present count), ``distances`` (the next
+    one is this feature's CDF distance, when it has one) and ``bins`` (its baseline
+    bins): already computed, for all features at once."""
     found: list[dict[str, str]] = []
     non_null = acc.present + acc.non_numeric
     result = FeatureResult(
@@ -222,7 +229,7 @@ def _check_numeric(
             )
         )
     if _has_bins(f, acc):
-        bins = _baseline_bins(f.edges, f.bin_probs)
+        bins = bins or _baseline_bins(f.edges, f.bin_probs)
         if distance_name in ("model-monitor", "ks"):
             # What distance() gives, the baseline's CDF kept.
             dist = next(distances) if distances is not None else linf_cdf_of(bins.cdf, acc.hist)

@@ -88,6 +88,24 @@ def _round_array(values: np.ndarray) -> np.ndarray:
     return out
 
 
+# _round of the bucket bounds seen, most of them a baseline's edges (the same every run).
+_ROUNDED: dict[float, float] = {}
+_ROUNDED_MAX = 1 << 16
+
+
+def _round_bound(x: float) -> float:
+    """:func:`_round`, remembered. Equal non-zero floats are the same double, so a dict
+    keyed by the float is exact but for the two zeros, which round to themselves."""
+    if x == 0:
+        return x
+    rounded = _ROUNDED.get(x)
+    if rounded is None:
+        if len(_ROUNDED) >= _ROUNDED_MAX:
+            _ROUNDED.clear()
+        rounded = _ROUNDED[x] = _round(x)
+    return rounded
+
+
 def _round_all(values: np.ndarray) -> list[float]:
     """:func:`_round_array` as a list of floats."""
     return _round_array(values).tolist()
@@ -164,7 +182,7 @@ def numeric_parts(accs: list[NumericAccumulator]) -> list[_NumericParts]:
     at = done = 0
     for (i, _), gs, q in zip(present, groups, quantiles, strict=True):
         # A feature's bin h (counts index a + 1 + h) spans its bounds h to h + 1.
-        edges = [_round(listed[g - 1]) for g in gs]
+        edges = [_round_bound(listed[g - 1]) for g in gs]
         n = len(gs) - 1
         parts[i].buckets = [
             {"lower_bound": lo, "upper_bound": hi, "count": c}

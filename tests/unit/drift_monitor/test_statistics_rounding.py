@@ -88,3 +88,16 @@ def test_zeros_keep_their_sign_and_non_finite_values_take_round():
     rounded = _round_all(np.array([0.0, -0.0, math.inf, -math.inf, 1.5]))
     assert bits(rounded) == bits([0.0, -0.0, sys.float_info.max, -sys.float_info.max, 1.5])
     assert _round_all(np.array([math.nan])) == [0.0]
+
+
+def test_remembered_bound_rounding_equals_round_whatever_came_before(monkeypatch):
+    from drift_monitor import statistics
+
+    monkeypatch.setattr(statistics, "_ROUNDED", {})
+    monkeypatch.setattr(statistics, "_ROUNDED_MAX", 64)
+    rng = np.random.default_rng(3)
+    values = [0.0, -0.0, 0.0, math.inf, -math.inf, sys.float_info.max, 5e-324, -5e-324]
+    values += rng.normal(0, 1e6, 200).tolist() + (-rng.normal(0, 1e-9, 50)).tolist()
+    for x in values + values[::-1]:  # first computed, then remembered
+        assert bits([statistics._round_bound(x)]) == bits([_round(x)])
+    assert 0 < len(statistics._ROUNDED) <= 64  # bounded
