@@ -150,6 +150,8 @@ def numeric_parts(accs: list[NumericAccumulator]) -> list[_NumericParts]:
         return parts
     starts = [0]
     for _, acc in present:
+        if acc.hist.size != acc.edges.size + 1:  # as np.interp would refuse them
+            raise ValueError("a histogram does not have one bin more than its edges")
         starts.append(starts[-1] + acc.edges.size + 2)
     ends = starts[1:]
     bounds = np.empty(starts[-1], dtype=np.float64)

@@ -114,3 +114,10 @@ def test_features_without_values_have_no_buckets_nor_sketch():
     parts = numeric_parts(accs)
     assert [(p.buckets, p.sketch) for p in parts[::2]] == [([], []), ([], [])]
     assert bits(parts[1].sketch) == bits(reference_sketch(accs[1])) == bits([1.5])
+
+
+def test_a_histogram_that_does_not_fit_its_edges_is_refused():
+    acc = NumericAccumulator(edges=np.array([1.0, 2.0]), present=3, minimum=0.0, maximum=3.0)
+    acc.hist = np.array([1, 2], dtype=np.int64)
+    with pytest.raises(ValueError):
+        numeric_parts([acc])
