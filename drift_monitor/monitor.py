@@ -274,7 +274,9 @@ def _dump_compact(document: Any) -> bytes:
         import msgspec
     except ImportError:
         return _dump(document, None)
-    return msgspec.json.encode(document) + b"\n"
+    # One line of JSON lines: the text and its newline in one buffer, not a second copy
+    # of ~250 kB to append the newline.
+    return msgspec.json.Encoder().encode_lines((document,))
 
 
 def write_outputs(
