@@ -225,8 +225,8 @@ def _numeric_stats(
             "mean": _round(acc.mean),
             "sum": _round(acc.total.value),
             "std_dev": _round(acc.std_dev),
-            "min": _round(acc.minimum) if present else 0.0,
-            "max": _round(acc.maximum) if present else 0.0,
+            "min": _round_bound(acc.minimum) if present else 0.0,  # rounded as a bound too
+            "max": _round_bound(acc.maximum) if present else 0.0,
             "distribution": {
                 "kll": {
                     "buckets": parts.buckets,
