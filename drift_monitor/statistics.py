@@ -56,29 +56,42 @@ def _round_array(values: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         exponent = np.log10(magnitude)
     np.floor(exponent, out=exponent)
+    if np.isfinite(exponent).all():
+        exponent -= _POW10_LOW
+        at = exponent.astype(np.intp)  # the decimal exponent as a table index
+        if _UP_K[0] <= at.min() and at.max() <= _UP_K[1]:
+            # The usual case: every value between 1e-11 and 1e12. log10 may be one off
+            # only within a few units in the last place of a power of ten, where
+            # rounding to 12 or to 13 digits gives that same power: the exponent needs
+            # no correction here (_round_any corrects it).
+            scale = _SCALE.take(at)
+            with np.errstate(all="ignore"):
+                out = x * scale
+                np.rint(out, out=out)
+                out /= scale
+            return out
+    return _round_any(x)
+
+
+def _round_any(x: np.ndarray) -> np.ndarray:
+    """:func:`_round_array` of values of any magnitude (zeros, tiny, huge, non-finite)."""
+    magnitude = np.abs(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exponent = np.floor(np.log10(magnitude))
     ok = np.isfinite(exponent)
-    every = bool(ok.all())
     # The decimal exponent k as an index into the tables (k = 0 without one: zero, inf,
     # NaN).
-    at = (exponent if every else np.where(ok, exponent, 0.0)).astype(np.intp)
-    at -= _POW10_LOW
+    at = np.where(ok, exponent, 0.0).astype(np.intp) - _POW10_LOW
     # log10 can be one off next to a power of ten: correct it exactly.
     at += magnitude >= _POW10.take(at + 1)
-    below = magnitude < _POW10.take(at)
-    at -= below if every else below & ok
+    at -= (magnitude < _POW10.take(at)) & ok
     scale = _SCALE.take(at)
-    # Every value as if its power of ten were exact and at most 10**22 (the usual case);
-    # the few others are redone below.
-    with np.errstate(all="ignore"):
-        out = x * scale
-        np.rint(out, out=out)
-        out /= scale
-    if every and _UP_K[0] <= at.min() and at.max() <= _UP_K[1]:
-        return out
     digits = 11 - (at + _POW10_LOW)  # x * 10**digits has 12 integer digits
     up = ok & (digits >= 0) & (digits <= 22)
     down = ok & (digits < 0) & (digits >= -22)
+    out = x.copy()
     with np.errstate(all="ignore"):
+        out[up] = np.rint(x[up] * scale[up]) / scale[up]
         out[down] = np.rint(x[down] / scale[down]) * scale[down]
     rest = ~(up | down)
     zero = rest & (x == 0)

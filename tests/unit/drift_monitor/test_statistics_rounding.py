@@ -101,3 +101,28 @@ def test_remembered_bound_rounding_equals_round_whatever_came_before(monkeypatch
     for x in values + values[::-1]:  # first computed, then remembered
         assert bits([statistics._round_bound(x)]) == bits([_round(x)])
     assert 0 < len(statistics._ROUNDED) <= 64  # bounded
+
+
+def test_the_fast_path_next_to_powers_of_ten_equals_the_reference(monkeypatch):
+    """Values within a few units in the last place of a power of ten, all in the usual
+    range: log10 may be one off there, and the fast path does not correct it."""
+    from drift_monitor import statistics
+
+    def near(p):
+        out, up, down = [p], p, p
+        for _ in range(64):
+            up, down = math.nextafter(up, math.inf), math.nextafter(down, -math.inf)
+            out += [up, down]
+        return out
+
+    values = [v for k in range(-11, 12) for v in near(10.0**k)]
+    values = [v for v in values if 1e-11 <= v < 1e12]
+    values += [(2 * i + 1) * 10.0**k / 2 for i in range(50) for k in range(-10, 11)]
+    values += [-v for v in values]
+    array = np.array(values)
+
+    def refuse(_):
+        raise AssertionError("the fast path was not taken")
+
+    monkeypatch.setattr(statistics, "_round_any", refuse)
+    assert bits(_round_all(array)) == bits(reference_round_all(array))
