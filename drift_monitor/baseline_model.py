@@ -90,8 +90,11 @@ def _copy_value(value: Any) -> Any:
 
 def _copy_feature(feature: BaselineFeature) -> BaselineFeature:
     fresh = object.__new__(BaselineFeature)
-    # Every field, present and future, goes through _copy_value.
-    fresh.__dict__.update({k: _copy_value(v) for k, v in feature.__dict__.items()})
+    # Every field, present and future, is shared only if immutable, else copied.
+    immutable = _IMMUTABLE
+    fresh.__dict__.update(
+        {k: v if type(v) in immutable else _copy_value(v) for k, v in feature.__dict__.items()}
+    )
     return fresh
 
 
