@@ -4,6 +4,7 @@ distribution of each feature and the fixed histogram edges a window is counted o
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +55,47 @@ class Baseline:
     @property
     def names(self) -> list[str]:
         return [f.name for f in self.features]
+
+    def copy(self) -> Baseline:
+        """A copy that shares nothing a caller could change in place (what
+        ``copy.deepcopy`` gives, in a quarter of its time): the features are new objects,
+        their arrays, lists and dicts new ones; what cannot change (strings, numbers,
+        the frozen config) is shared."""
+        return Baseline(
+            features=[_copy_feature(f) for f in self.features],
+            config=_copy_value(self.config),
+            item_count=_copy_value(self.item_count),
+        )
+
+
+# Values of these exact types cannot be changed in place: a copy may share them.
+_IMMUTABLE = frozenset({str, int, float, bool, type(None), MonitoringConfig})
+_FLAT = frozenset({str, int, float, bool, type(None)})
+
+
+def _copy_value(value: Any) -> Any:
+    kind = type(value)
+    if kind in _IMMUTABLE:
+        return value
+    if kind is np.ndarray:
+        return value.copy()
+    # The usual containers of a baseline hold plain values: one shallow copy suffices
+    # (domains: strings; category_probs: string to float). Anything else, deeply.
+    if kind is list and all(type(v) in _FLAT for v in value):
+        return list(value)
+    if kind is dict and all(type(v) in _FLAT for v in value.values()):
+        return dict(value)  # JSON keys are strings
+    return copy.deepcopy(value)
+
+
+def _copy_feature(feature: BaselineFeature) -> BaselineFeature:
+    fresh = object.__new__(BaselineFeature)
+    # Every field, present and future, is shared only if immutable, else copied.
+    immutable = _IMMUTABLE
+    fresh.__dict__.update(
+        {k: v if type(v) in immutable else _copy_value(v) for k, v in feature.__dict__.items()}
+    )
+    return fresh
 
 
 def weighted_items_from_stats(numerical: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:

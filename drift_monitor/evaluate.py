@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,10 +13,16 @@ import numpy as np
 
 from drift_monitor.accumulators import OTHER, CategoricalAccumulator, NumericAccumulator
 from drift_monitor.baseline_model import Baseline, BaselineFeature
-from drift_monitor.distances import distance, ks_critical
+from drift_monitor.distances import (
+    baseline_cdf,
+    distance,
+    ks_critical,
+    linf_cdf_of,
+    linf_cdf_rows,
+)
 from drift_monitor.methods import comparison_method, method_warnings
 from drift_monitor.profile import WindowProfile
-from drift_monitor.statistics import window_statistics
+from drift_monitor.statistics import numeric_parts, window_statistics
 
 DECILES = 10  # bins of the PSI and JS options
 
@@ -104,10 +111,24 @@ def evaluate(
                 f"({profile.max_long_columns}) than the baseline ({len(names)}).",
             )
         )
+    numeric = [
+        (f, acc)
+        for f, acc in zip(baseline.features, profile.features, strict=True)
+        if isinstance(acc, NumericAccumulator)
+    ]
+    parts = numeric_parts([acc for _, acc in numeric])
+    bins = [
+        _baseline_bins(f.edges, f.bin_probs) if _has_bins(f, acc) else None for f, acc in numeric
+    ]
+    distances = iter(_cdf_distances(numeric, bins, distance_name))
+    window = iter(zip(parts, bins, strict=True))
     for f, acc in zip(baseline.features, profile.features, strict=True):
         config = baseline.config.with_overrides(f.overrides)
         if isinstance(acc, NumericAccumulator):
-            result, found = _check_numeric(f, acc, config, distance_name, threshold)
+            part, kept = next(window)
+            result, found = _check_numeric(
+                f, acc, config, distance_name, threshold, part.probs, distances, kept
+            )
         else:
             result, found = _check_categorical(f, acc, config, distance_name, threshold)
         result.emit_metrics = config.emit_metrics
@@ -117,7 +138,7 @@ def evaluate(
     if not baseline.config.evaluate_constraints:
         violations = []
     return Evaluation(
-        window_statistics(baseline, profile),
+        window_statistics(baseline, profile, parts),
         violations,
         results,
         method_warnings(baseline, distance_name),
@@ -138,13 +159,37 @@ def _completeness_violation(f: BaselineFeature, present: int, missing: int) -> l
     ]
 
 
+def _has_bins(f: BaselineFeature, acc: NumericAccumulator) -> bool:
+    return f.has_distribution and bool(acc.present)
+
+
+def _cdf_distances(
+    numeric: list[tuple[BaselineFeature, NumericAccumulator]],
+    bins: list[_BaselineBins | None],
+    distance_name: str,
+) -> list[float]:
+    """The CDF distance of every numeric feature that has one (``bins``: its baseline
+    bins, None without), in feature order, all computed at once (the same floats as one
+    by one)."""
+    if distance_name not in ("model-monitor", "ks"):
+        return []
+    pairs = [(b.cdf, acc.hist) for (_, acc), b in zip(numeric, bins, strict=True) if b]
+    return linf_cdf_rows([cdf for cdf, _ in pairs], [hist for _, hist in pairs])
+
+
 def _check_numeric(
     f: BaselineFeature,
     acc: NumericAccumulator,
     config: Any,
     distance_name: str,
     threshold: float | None,
+    current_probs: list[float] | None = None,
+    distances: Iterator[float] | None = None,
+    bins: _BaselineBins | None = None,
 ) -> tuple[FeatureResult, list[dict[str, str]]]:
+    """``current_probs`` (the histogram over the present count), ``distances`` (the next
+    one is this feature's CDF distance, when it has one) and ``bins`` (its baseline
+    bins): already computed, for all features at once."""
     found: list[dict[str, str]] = []
     non_null = acc.present + acc.non_numeric
     result = FeatureResult(
@@ -183,20 +228,26 @@ def _check_numeric(
                 f"Baseline is non-negative but the window minimum is {acc.minimum:.6g}.",
             )
         )
-    if f.has_distribution and acc.present:
-        p, q = f.bin_probs, acc.hist
-        if distance_name in ("psi", "js"):
+    if _has_bins(f, acc):
+        bins = bins or _baseline_bins(f.edges, f.bin_probs)
+        if distance_name in ("model-monitor", "ks"):
+            # What distance() gives, the baseline's CDF kept.
+            dist = next(distances) if distances is not None else linf_cdf_of(bins.cdf, acc.hist)
+        else:
+            p, q = f.bin_probs, acc.hist
             # On the 10 baseline deciles, the usual PSI binning: 100 bins make both
             # measures noisy on windows of a few thousand rows.
             starts = np.linspace(0, p.size, min(DECILES, p.size), endpoint=False).astype(int)
             p, q = np.add.reduceat(p, starts), np.add.reduceat(q, starts)
-        dist = distance(distance_name, p, q, ordered=True)
+            dist = distance(distance_name, p, q, ordered=True)
         limit = config.comparison_threshold if threshold is None else threshold
         result.drift, result.threshold = dist, limit
-        result.labels = _edge_labels(f.edges)
-        result.edges = f.edges.astype(np.float64).tolist()
-        result.baseline_probs = f.bin_probs.astype(np.float64).tolist()
-        result.current_probs = (acc.hist / acc.present).tolist()  # count / rows, as floats
+        result.labels = list(bins.labels)
+        result.edges = list(bins.edges)
+        result.baseline_probs = list(bins.probs)
+        if current_probs is None:
+            current_probs = (acc.hist / acc.present).tolist()  # count / rows, as floats
+        result.current_probs = current_probs
         flagged = dist > limit
         robust = comparison_method(config.comparison_method) == "Robust"
         if robust and distance_name in ("model-monitor", "ks"):
@@ -217,16 +268,40 @@ def _drift_violation(name: str, dist: float, limit: float) -> dict[str, str]:
     )
 
 
-def _edge_labels(edges: np.ndarray) -> list[str]:
-    if not edges.size:
-        return ["all"]
-    # The edges are the baseline's, the same every run: formatted once per process.
-    return list(_labels_of(np.asarray(edges, dtype=np.float64).tobytes()))
+@dataclass(frozen=True)
+class _BaselineBins:
+    """What a numeric feature's baseline bins give every run: the report's bin labels,
+    edges and probabilities, and the baseline CDF at the edges (read-only)."""
+
+    labels: tuple[str, ...]
+    edges: tuple[float, ...]
+    probs: tuple[float, ...]
+    cdf: np.ndarray
+
+
+def _baseline_bins(edges: np.ndarray, probs: np.ndarray) -> _BaselineBins:
+    # The bins are the baseline's, the same every run: derived once per process, keyed
+    # by the arrays' contents (a changed baseline is a new key, never a stale value).
+    return _bins_of(
+        np.asarray(edges, dtype=np.float64).tobytes(), np.asarray(probs, dtype=np.float64).tobytes()
+    )
 
 
 @functools.lru_cache(maxsize=256)
-def _labels_of(raw: bytes) -> tuple[str, ...]:
-    shown = [f"{e:.4g}" for e in np.frombuffer(raw, dtype=np.float64).tolist()]
+def _bins_of(edges_raw: bytes, probs_raw: bytes) -> _BaselineBins:
+    edges = np.frombuffer(edges_raw, dtype=np.float64)
+    probs = np.frombuffer(probs_raw, dtype=np.float64)
+    cdf = baseline_cdf(probs)
+    cdf.flags.writeable = False  # shared by every run of this baseline
+    return _BaselineBins(
+        _labels_of(edges.tolist()), tuple(edges.tolist()), tuple(probs.tolist()), cdf
+    )
+
+
+def _labels_of(edges: list[float]) -> tuple[str, ...]:
+    if not edges:
+        return ("all",)
+    shown = [f"{e:.4g}" for e in edges]
     labels = ["<= " + shown[0]]
     labels += [f"({a}, {b}]" for a, b in itertools.pairwise(shown)]
     labels.append("> " + shown[-1])
@@ -271,8 +346,8 @@ def _check_categorical(
         limit = config.categorical_comparison_threshold if threshold is None else threshold
         result.drift, result.threshold = dist, limit
         result.labels = labels
-        result.baseline_probs = [float(x) for x in p / max(p.sum(), 1e-300)]
-        result.current_probs = [float(x) for x in q / acc.present]
+        result.baseline_probs = (p / max(p.sum(), 1e-300)).tolist()  # Python floats
+        result.current_probs = (q / acc.present).tolist()
         if config.perform_comparison and dist > limit:
             found.append(_drift_violation(f.name, dist, limit))
     return result, found
