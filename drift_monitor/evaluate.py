@@ -17,7 +17,6 @@ from drift_monitor.distances import (
     baseline_cdf,
     distance,
     ks_critical,
-    linf_cdf_of,
     linf_cdf_rows,
 )
 from drift_monitor.methods import comparison_method, method_warnings
@@ -183,13 +182,13 @@ def _check_numeric(
     config: Any,
     distance_name: str,
     threshold: float | None,
-    current_probs: list[float] | None = None,
-    distances: Iterator[float] | None = None,
-    bins: _BaselineBins | None = None,
+    current_probs: list[float],
+    distances: Iterator[float],
+    bins: _BaselineBins | None,
 ) -> tuple[FeatureResult, list[dict[str, str]]]:
     """``current_probs`` (the histogram over the present count), ``distances`` (the next
     one is this feature's CDF distance, when it has one) and ``bins`` (its baseline
-    bins): already computed, for all features at once."""
+    bins, None when it has none): computed by :func:`evaluate` for all features at once."""
     found: list[dict[str, str]] = []
     non_null = acc.present + acc.non_numeric
     result = FeatureResult(
@@ -228,11 +227,9 @@ def _check_numeric(
                 f"Baseline is non-negative but the window minimum is {acc.minimum:.6g}.",
             )
         )
-    if _has_bins(f, acc):
-        bins = bins or _baseline_bins(f.edges, f.bin_probs)
+    if bins is not None:  # _has_bins(f, acc)
         if distance_name in ("model-monitor", "ks"):
-            # What distance() gives, the baseline's CDF kept.
-            dist = next(distances) if distances is not None else linf_cdf_of(bins.cdf, acc.hist)
+            dist = next(distances)  # what distance() gives, the baseline's CDF kept
         else:
             p, q = f.bin_probs, acc.hist
             # On the 10 baseline deciles, the usual PSI binning: 100 bins make both
@@ -245,8 +242,6 @@ def _check_numeric(
         result.labels = list(bins.labels)
         result.edges = list(bins.edges)
         result.baseline_probs = list(bins.probs)
-        if current_probs is None:
-            current_probs = (acc.hist / acc.present).tolist()  # count / rows, as floats
         result.current_probs = current_probs
         flagged = dist > limit
         robust = comparison_method(config.comparison_method) == "Robust"
