@@ -318,3 +318,11 @@ def test_a_run_without_outputs_times_no_report_and_no_writes(workspace):
     )
     assert sorted(phases) == ["baseline_s", "evaluate_s", "list_s", "parse_s"]
     assert all(seconds >= 0 for seconds in phases.values())
+
+
+def test_statistics_json_is_one_compact_line_ending_in_a_newline(workspace):
+    run(workspace)
+    data = (workspace / "out" / "statistics.json").read_bytes()
+    assert data.endswith(b"}\n")
+    assert data.count(b"\n") == 1  # compact: thousands of sketch items on one line
+    assert json.loads(data)["dataset"]["item_count"] == 300
