@@ -279,3 +279,25 @@ def test_quotes_and_line_breaks_inside_a_text_column_count_as_line_by_line(data)
     odd = record(block(data))
     profile = parse(baseline, [*lines[:20], odd, *lines[20:]])
     assert '"red"' not in profile.features[1].counts
+
+
+def test_category_counts_merge_chunks_with_their_own_dictionaries():
+    import pyarrow as pa
+
+    from drift_monitor.columns import _category_counts
+
+    def chunk(indices: list[int], dictionary: list[str]) -> pa.DictionaryArray:
+        return pa.DictionaryArray.from_arrays(pa.array(indices, pa.int32()), pa.array(dictionary))
+
+    column = pa.chunked_array(
+        [chunk([0, 1, 1, 2], ["b", "", "a"]), chunk([1, 0, 0], ["a", "c"]), chunk([0], ["z", "q"])]
+    )
+    values, counts, missing = _category_counts(column)
+    # "q" is in a dictionary but never used: not a value of the window.
+    assert (values.tolist(), counts.tolist(), missing) == (["a", "b", "c", "z"], [3, 1, 1, 1], 2)
+    one = pa.chunked_array([chunk([2, 2, 0], ["x", "unused", "w"])])
+    assert [a.tolist() if hasattr(a, "tolist") else a for a in _category_counts(one)] == [
+        ["w", "x"],
+        [2, 1],
+        0,
+    ]
