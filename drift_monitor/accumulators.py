@@ -7,6 +7,7 @@ associative and commutative, and shards merge into exactly the whole-window stat
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,17 +146,18 @@ def add_numeric_columns(accs: list[NumericAccumulator], columns: list[np.ndarray
     reduces on its own there too), then min, max and histogram; about a fifth faster
     than gathering the columns into one matrix first. A column with a missing value goes
     through :meth:`NumericAccumulator.update_array`."""
-    for acc, column in zip(accs, columns, strict=True):
-        if not column.size:
-            continue
-        if not np.isfinite(column).all():
-            acc.update_array(column)
-            continue
-        integral = int(np.count_nonzero(np.rint(column) == column))
-        with np.errstate(over="ignore"):  # overflow is tracked by ExactSum
+    with np.errstate(over="ignore"):  # overflow is tracked by ExactSum
+        for acc, column in zip(accs, columns, strict=True):
+            if not column.size:
+                continue
             total = float(column.sum())
+            # A NaN or an infinity makes the sum non-finite: a finite sum needs no scan.
+            if not math.isfinite(total) and not np.isfinite(column).all():
+                acc.update_array(column)
+                continue
+            integral = int(np.count_nonzero(np.rint(column) == column))
             square = float((column * column).sum())
-        acc._add_finite(column, integral, total, square)
+            acc._add_finite(column, integral, total, square)
 
 
 @dataclass

@@ -9,12 +9,12 @@ rows pays that 2,000 times.
 
 How: the span of the edges is cut into many equal cells, and a value's cell is one
 multiply away. The cell is a non-decreasing function of the value (a subtraction, a
-multiplication by a positive number, a clip and a floor each are), computed the same way
-for values and edges; so a value is above every edge of a lower cell and below every
-edge of a higher one, exactly, whatever the rounding. In a cell that holds no edge, every
-value is therefore in one bin, read from a table; values in a cell that holds an edge
-are searched among the edges (a few percent of them). Values below or past the span
-fall in two end cells, which follow the same rule.
+multiplication by a positive number, a clip, an addition and a floor each are),
+computed the same way for values and edges; so a value is above every edge of a lower
+cell and below every edge of a higher one, exactly, whatever the rounding. In a cell
+that holds no edge, every value is therefore in one bin, read from a table; values in a
+cell that holds an edge are searched among the edges (about one in ``CELLS_PER_EDGE``).
+Values below or past the span fall in two end cells, which follow the same rule.
 
 A column of whole numbers sits on its edges (a baseline of whole numbers has whole
 edges), so every value would be searched: its values are counted per integer instead
@@ -42,20 +42,24 @@ class _Grid:
         self.scale = self.cells / (float(edges[-1]) - self.lo)
         # Index 0: below the span; 1..cells: the cells; cells + 1: at or past its end.
         at = self.index(edges)
-        # int32: a table half intp's size stays in cache between columns.
-        self.bin = np.searchsorted(at, np.arange(self.cells + 2), side="left").astype(np.int32)
+        self.bin = np.searchsorted(at, np.arange(self.cells + 2), side="left")
         self.holds_edge = np.zeros(self.cells + 2, dtype=bool)
         self.holds_edge[at] = True
 
     def index(self, values: np.ndarray) -> np.ndarray:
+        # In place on one temporary; clipped to [-1, cells] and moved up by one, the
+        # position is never negative, where truncating to an integer is the floor.
         with np.errstate(over="ignore", invalid="ignore"):
-            cell = np.floor(np.clip((values - self.lo) * self.scale, -1.0, self.cells))
-        return cell.astype(np.intp) + 1
+            position = values - self.lo
+            position *= self.scale
+        np.clip(position, -1.0, self.cells, out=position)
+        position += 1.0
+        return position.astype(np.intp)
 
     def counts(self, values: np.ndarray) -> np.ndarray:
         index = self.index(values)
-        bins = self.bin[index]
-        search = np.flatnonzero(self.holds_edge[index])
+        bins = np.take(self.bin, index)
+        search = np.flatnonzero(np.take(self.holds_edge, index))
         if search.size:
             bins[search] = np.searchsorted(self.edges, values[search], side="left")
         return np.bincount(bins, minlength=self.edges.size + 1)
