@@ -287,8 +287,14 @@ def test_the_staging_test_is_allowed_by_its_role(templates, backend):
                 }
             ],
         }
+        # As build.yml's DataQuality step writes it: SSE-KMS with the stack key
+        # (ProcessingOutputConfig.KmsKeyId), so reading it needs that key's kms:Decrypt.
         s3.put_object(
-            Bucket=p["ArtifactsBucketName"], Key="v/stats.json", Body=json.dumps(statistics)
+            Bucket=p["ArtifactsBucketName"],
+            Key="v/stats.json",
+            Body=json.dumps(statistics),
+            ServerSideEncryption="aws:kms",
+            SSEKMSKeyId=p["KmsKeyArn"],
         )
         register(p)
         _, _, resolved = resolve_run(templates, p, "latest")
@@ -309,6 +315,9 @@ def test_the_staging_test_is_allowed_by_its_role(templates, backend):
             assert job_result(requests)[0] == result
             seen = all_authorizations(requests)
             assert refusals(role, seen) == []
+            if result == "PutJobSuccessResult":
+                via_s3 = {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}
+                assert ("kms:Decrypt", p["KmsKeyArn"], via_s3) in seen
             exercised |= {a for a, _, _ in seen}
     other_backend = {
         "builtin": {
