@@ -396,6 +396,8 @@ def _cloudformation(operation: str, p: Mapping[str, Any]) -> list[Authorization]
                 )
             )
         return requests
+    if operation == "DescribeStackEvents":
+        return [(f"cloudformation:{operation}", stack_arn(p["StackName"]), {})]
     raise AssertionError(f"cloudformation:{operation} is not modelled here: add it")
 
 

@@ -418,7 +418,9 @@ def pipeline_requests(templates, p: dict[str, Any]) -> list[iam_model.Authorizat
     - CloudFormation actions (CREATE_UPDATE): cloudformation:DescribeStacks, CreateStack,
       UpdateStack on StackName, ValidateTemplate (no resource), iam:PassRole of RoleArn to
       cloudformation.amazonaws.com (the change-set, delete and stack-policy actions the
-      guide lists serve the other action modes and a StackPolicy in the configuration);
+      guide lists serve the other action modes and a StackPolicy in the configuration),
+      and DescribeStackEvents on StackName for a failed operation's message ("AWS
+      CloudFormation deploy action reference": without it the message is generic);
     - manual approval: sns:Publish to NotificationArn (encrypted topic: kms:GenerateDataKey,
       kms:Decrypt, SNS "Encryption at rest");
     - CloudWatchAlarm rules: cloudwatch:DescribeAlarms on AlarmName."""
@@ -456,6 +458,8 @@ def pipeline_requests(templates, p: dict[str, Any]) -> list[iam_model.Authorizat
                     request = {"StackName": config["StackName"], "RoleARN": config["RoleArn"]}
                     out += iam_model.authorizations("cloudformation", operation, request)
                 out.append(("cloudformation:ValidateTemplate", "*", {}))
+                events = {"StackName": config["StackName"]}
+                out += iam_model.authorizations("cloudformation", "DescribeStackEvents", events)
             elif provider == "Manual":
                 out += iam_model.authorizations(
                     "sns", "Publish", {"TopicArn": config["NotificationArn"]}
