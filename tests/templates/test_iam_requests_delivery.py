@@ -166,12 +166,44 @@ def register(p: dict[str, Any], status: str = "Approved") -> str:
     )
 
 
-def resolve_run(templates, p: dict[str, Any], requested: str) -> tuple[list, str, dict]:
+def stage_stack_names(p: dict[str, Any]) -> list[str]:
+    return [f"{p['ProjectName']}-{stage}" for stage in STAGES]
+
+
+def rolled_back(names: list[str]) -> dict:
+    """Canned CloudFormation answers: each stack of `names` is ROLLBACK_COMPLETE until
+    DeleteStack is called for it, then gone (moto cannot produce a failed create)."""
+    deleted: set[str] = set()
+
+    def describe(request: dict[str, Any]) -> dict[str, Any]:
+        name = request["StackName"]
+        if name in names and name not in deleted:
+            stack_id = iam_model.stack_arn(name)
+            return {"Stacks": [{"StackName": name, "StackId": stack_id,
+                                "CreationTime": "2026-11-23T10:00:00Z",
+                                "StackStatus": "ROLLBACK_COMPLETE"}]}  # fmt: skip
+        return {"Stacks": []}
+
+    def delete(request: dict[str, Any]) -> dict[str, Any]:
+        deleted.add(request["StackName"])
+        return {}
+
+    return {
+        ("cloudformation", "DescribeStacks"): describe,
+        ("cloudformation", "DeleteStack"): delete,
+    }
+
+
+def resolve_run(
+    templates, p: dict[str, Any], requested: str, canned: dict | None = None
+) -> tuple[list, str, dict]:
     action = actions(templates, p)["ResolveVersion"]
     event = job_event(action["Configuration"], {"variables.ModelPackage": requested})
     arn = render({"Fn::GetAtt": ["ResolveFunction", "Arn"]}, p, templates[TEMPLATE])
     assert action["Configuration"]["FunctionName"] == arn.rsplit(":", 1)[1]
-    requests, _ = recorded(lambda: handler("resolve").handler(event, Context(arn)), JOB_RESULTS)
+    requests, _ = recorded(
+        lambda: handler("resolve").handler(event, Context(arn)), {**JOB_RESULTS, **(canned or {})}
+    )
     operation, body = job_result(requests)
     return requests, operation, body
 
@@ -198,6 +230,20 @@ def test_resolve_is_allowed_by_its_role(templates):
             exercised |= {a for a, _, _ in seen}
             every += seen
         seen = all_authorizations(first)
+        assert refusals(role, seen) == []
+        exercised |= {a for a, _, _ in seen}
+        every += seen
+        # Both stage stacks left in ROLLBACK_COMPLETE by failed first creates: deleted
+        # with the stage stacks' role, then polled until gone.
+        requests, operation, _ = resolve_run(
+            templates, p, "latest", rolled_back(stage_stack_names(p))
+        )
+        assert operation == "PutJobSuccessResult"
+        deletes = [q for s, o, q in requests if o == "DeleteStack"]
+        stage_role = render({"Fn::GetAtt": ["StageStackRole", "Arn"]}, p, templates[TEMPLATE])
+        assert sorted(q["StackName"] for q in deletes) == sorted(stage_stack_names(p))
+        assert {q["RoleARN"] for q in deletes} == {stage_role}
+        seen = all_authorizations(requests)
         assert refusals(role, seen) == []
         exercised |= {a for a, _, _ in seen}
         every += seen
