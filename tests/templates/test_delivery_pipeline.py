@@ -29,7 +29,9 @@ def stage(templates: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def sub_text(value: Any) -> str:
-    return value["Fn::Sub"] if isinstance(value, dict) else value
+    """The text of a string, `!Sub text` or `!Sub [text, variables]`."""
+    text = value["Fn::Sub"] if isinstance(value, dict) else value
+    return text[0] if isinstance(text, list) else text
 
 
 try:  # Python 3.11+

@@ -7,6 +7,7 @@ import pytest
 from cfnlint.decode import cfn_yaml
 
 from scripts import generate_image_map as gen
+from tests.templates.iam_model import conditions_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -263,8 +264,6 @@ def test_the_monitor_image_lookups_happen_only_where_the_map_has_the_region(temp
 
 
 def test_has_processing_image_holds_in_exactly_the_maps_regions(templates):
-    from tests.templates.iam_model import conditions_of
-
     template = templates["monitoring.yml"]
     regions = set(template["Mappings"][gen.PROCESSING_MAPPING_NAME])
     base = _defaults(template)
