@@ -2,8 +2,9 @@
 
 Each zip holds the function's folder at its root, ``pipeline_job.py`` (the CodePipeline
 job plumbing), the shared ``custom_resources/common`` package and, for resolve_version,
-the registry lookup ``package_lookup.py`` of the ApprovedModelPackage custom resource:
-one copy of that code in the repository, two functions using it. boto3 comes from the
+the registry lookup ``package_lookup.py`` of the ApprovedModelPackage custom resource and
+the stage-stack deletes ``teardown.py`` of the StageStacks custom resource: one copy of
+that code in the repository, two functions using each. boto3 comes from the
 Lambda runtime; nothing else is vendored.
 """
 
@@ -20,6 +21,9 @@ SHARED_FILES = {
     "resolve_version": (
         FUNCTIONS / "pipeline_job.py",
         ROOT / "custom_resources" / "approved_model_package" / "package_lookup.py",
+        # The stage-stack status reads and delete of the StageStacks custom resource,
+        # for stage_reset.py.
+        ROOT / "custom_resources" / "stage_stacks" / "teardown.py",
     ),
     "staging_test": (FUNCTIONS / "pipeline_job.py",),
     "start_pipeline": (),

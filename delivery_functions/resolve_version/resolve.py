@@ -6,12 +6,18 @@ this pipeline's group. Every check of the registry is package_lookup's, the same
 the ApprovedModelPackage custom resource runs: a pending or rejected package, an empty
 group, a package without a data-quality baseline or outside the artifacts bucket fail
 the action with that module's message.
+
+Once the version is resolved, a stage stack left in ROLLBACK_COMPLETE by a failed first
+create is deleted (stage_reset.py), so the deploy actions can create it again.
 """
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import package_lookup
+import stage_reset
+import teardown
 from pipeline_job import ActionError, Job, required_parameter
 
 LATEST = "latest"
@@ -37,12 +43,20 @@ def requested_version(requested: str, group_name: str) -> int | None:
 
 
 def resolve_job(
-    job: Job, location: package_lookup.FunctionLocation, client: Any = None
+    job: Job,
+    location: package_lookup.FunctionLocation,
+    client: Any = None,
+    *,
+    remaining_ms: Callable[[], int],
+    cloudformation: Any = None,
 ) -> dict[str, str]:
+    """The package's output variables, once no stage stack is left in ROLLBACK_COMPLETE;
+    `remaining_ms`: the invocation's remaining time (Lambda context)."""
     parameters = job.user_parameters
     group_name = required_parameter(parameters, "ModelPackageGroupName")
     bucket = required_parameter(parameters, "ArtifactsBucketName")
     requested = required_parameter(parameters, "ModelPackage")
+    stacks, role_arn = stage_reset.stage_stacks(parameters)
     request = package_lookup.PackageRequest(
         group_name=group_name,
         version=requested_version(requested, group_name),
@@ -50,4 +64,6 @@ def resolve_job(
     )
     client = client or package_lookup.sagemaker_client(location.region)
     package = package_lookup.resolve(client, request, location)
+    cloudformation = cloudformation or teardown.cloudformation_client()
+    stage_reset.delete_rolled_back(cloudformation, stacks, role_arn, remaining_ms)
     return package.as_data()

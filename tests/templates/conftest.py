@@ -129,8 +129,14 @@ def _evaluate(node: Any, values: dict[str, str]) -> Any:
     return node
 
 
+# Pseudo parameters a rule may reference, unless `values` names them.
+RULE_PSEUDO = {"AWS::Region": "us-east-1", "AWS::Partition": "aws"}
+
+
 def _rule_failures(template: dict[str, Any], values: dict[str, str]) -> list[str]:
-    """AssertDescriptions of the template's Rules that `values` (all parameters) break."""
+    """AssertDescriptions of the template's Rules that `values` (all parameters, and
+    optionally pseudo parameters such as AWS::Region) break."""
+    values = {**RULE_PSEUDO, **values}
     failures = []
     for rule in template.get("Rules", {}).values():
         if "RuleCondition" in rule and not _evaluate(rule["RuleCondition"], values):

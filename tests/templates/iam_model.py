@@ -14,7 +14,11 @@ Three parts:
 
 `recorded` runs code with every request recorded at botocore's `provide-client-params`
 event; requests listed in `canned` are answered there (moto does not implement them) after
-being recorded, so the code goes on as it would against AWS.
+being recorded, so the code goes on as it would against AWS. What an object's encryption
+makes IAM check is a property of the stored object, not of the request: `recorded` notes
+an SSE-KMS object's key from the GetObject answer (`SSE_KMS_KEY` in the recorded request),
+so a read of an object written with a customer key needs that key's kms:Decrypt, as S3
+asks for it.
 """
 
 from __future__ import annotations
@@ -260,11 +264,26 @@ def sagemaker_arn(kind: str, name: str) -> str:
     return f"arn:{PARTITION}:sagemaker:{REGION}:{ACCOUNT}:{kind}/{name.lower()}"
 
 
+# Set by `recorded` in a GetObject request whose answer was an SSE-KMS object: the key.
+# (Not a botocore parameter name, so it never collides with one.)
+SSE_KMS_KEY = "@SSEKMSKeyId"
+
+
 def _s3_kms(params: Mapping[str, Any]) -> list[Authorization]:
     """SSE-KMS writes ask KMS for a data key as the caller, via S3 (S3 guide, SSE-KMS)."""
     key = params.get("SSEKMSKeyId")
     if params.get("ServerSideEncryption") == "aws:kms" and key:
         return [("kms:GenerateDataKey", key, {"kms:ViaService": f"s3.{REGION}.amazonaws.com"})]
+    return []
+
+
+def _s3_kms_read(params: Mapping[str, Any]) -> list[Authorization]:
+    """Downloading an SSE-KMS object makes S3 decrypt its data key as the caller (S3 guide,
+    "Using server-side encryption with AWS KMS keys (SSE-KMS)": to upload or download an
+    object encrypted with a KMS key you need kms:GenerateDataKey and kms:Decrypt on it)."""
+    key = params.get(SSE_KMS_KEY)
+    if key:
+        return [("kms:Decrypt", key, {"kms:ViaService": f"s3.{REGION}.amazonaws.com"})]
     return []
 
 
@@ -278,8 +297,9 @@ def _s3(operation: str, p: Mapping[str, Any]) -> list[Authorization]:
     if operation == "GetBucketVersioning":
         return [("s3:GetBucketVersioning", bucket, {})]
     if operation in ("GetObject", "HeadObject"):
+        # HeadObject returns metadata only: no data key to decrypt.
         action = "s3:GetObjectVersion" if p.get("VersionId") else "s3:GetObject"
-        return [(action, obj, {})]
+        return [(action, obj, {}), *(_s3_kms_read(p) if operation == "GetObject" else [])]
     if operation in ("PutObject", "CreateMultipartUpload"):
         return [("s3:PutObject", obj, {}), *_s3_kms(p)]
     if operation in ("UploadPart", "CompleteMultipartUpload"):
@@ -376,6 +396,8 @@ def _cloudformation(operation: str, p: Mapping[str, Any]) -> list[Authorization]
                 )
             )
         return requests
+    if operation == "DescribeStackEvents":
+        return [(f"cloudformation:{operation}", stack_arn(p["StackName"]), {})]
     raise AssertionError(f"cloudformation:{operation} is not modelled here: add it")
 
 
@@ -439,8 +461,19 @@ def recorded(
     def service_of(model: Any) -> str:
         return str(model.service_model.service_id.hyphenize().replace("-", ""))
 
-    def record(params: dict[str, Any], model: Any, **_: Any) -> None:
+    def record(params: dict[str, Any], model: Any, context: Any = None, **_: Any) -> None:
         seen.append((service_of(model), model.name, dict(params)))
+        if context is not None:  # botocore's per-request context, shared with after-call
+            context["iam_model_request"] = seen[-1][2]
+
+    def note_encryption(model: Any, parsed: Any, context: Any = None, **_: Any) -> None:
+        """An SSE-KMS object's key, from S3's answer, into the recorded GetObject."""
+        if (service_of(model), model.name) != ("s3", "GetObject") or not context:
+            return
+        if isinstance(parsed, dict) and parsed.get("ServerSideEncryption") == "aws:kms":
+            request = context.get("iam_model_request")
+            if request is not None:
+                request[SSE_KMS_KEY] = parsed.get("SSEKMSKeyId")
 
     def answer(model: Any, params: dict[str, Any], **_: Any) -> Any:
         key = (service_of(model), model.name)
@@ -454,6 +487,7 @@ def recorded(
     events = boto3.DEFAULT_SESSION.events
     events.register("provide-client-params.*.*", record)
     events.register("before-call.*.*", answer)
+    events.register("after-call.*.*", note_encryption)
     try:
         result = call()
     finally:

@@ -277,13 +277,16 @@ def test_integration_role_invokes_this_endpoint_only(role_statements):
     ]
 
 
-def test_integration_role_trusts_api_gateway_of_this_account(api):
+def test_integration_role_trusts_api_gateway_without_source_conditions(api):
+    """API Gateway is not documented to send aws:SourceAccount or aws:SourceArn when it
+    assumes an integration's Credentials role; a condition on a missing key is false, so
+    every call would fail (the comment on IntegrationRole says where that was seen). The
+    role's only grant is InvokeEndpoint on this stage's endpoint."""
     trust = api["Resources"]["IntegrationRole"]["Properties"]["AssumeRolePolicyDocument"]
     (statement,) = trust["Statement"]
     assert statement["Principal"] == {"Service": "apigateway.amazonaws.com"}
-    assert statement["Condition"] == {
-        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
-    }
+    assert statement["Action"] == "sts:AssumeRole"
+    assert "Condition" not in statement
 
 
 def test_content_type_and_accept_pass_through(method):

@@ -1,7 +1,10 @@
 """The IAM model the request tests rely on evaluates statements as IAM does."""
 
+import boto3
 import pytest
+from moto import mock_aws
 
+from tests.templates import iam_model
 from tests.templates.iam_model import allowed, authorizations, render
 
 BUCKET = "arn:aws:s3:::demo-data"
@@ -68,3 +71,36 @@ def test_unmodelled_requests_and_intrinsics_fail_loudly():
         authorizations("s3", "PutBucketPolicy", {"Bucket": "b"})
     with pytest.raises(AssertionError, match="not modelled"):
         render({"Fn::Base64": "x"}, {}, {})
+
+
+def test_reading_an_sse_kms_object_needs_its_key_through_s3(monkeypatch):
+    """The GetObject request names no key; the stored object does. `recorded` takes it
+    from S3's answer, so a read of a stack-key object asks for that key's kms:Decrypt."""
+    for name, value in iam_model.TEST_CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=iam_model.REGION)
+        s3.create_bucket(Bucket="demo-artifacts")
+        s3.put_object(Bucket="demo-artifacts", Key="plain", Body=b"x")
+        s3.put_object(
+            Bucket="demo-artifacts",
+            Key="keyed",
+            Body=b"x",
+            ServerSideEncryption="aws:kms",
+            SSEKMSKeyId=key,
+        )
+
+        def read() -> None:
+            client = boto3.client("s3")
+            for name in ("plain", "keyed"):
+                client.get_object(Bucket="demo-artifacts", Key=name)["Body"].read()
+            client.head_object(Bucket="demo-artifacts", Key="keyed")
+
+        requests, _ = iam_model.recorded(read)
+    assert iam_model.all_authorizations(requests) == [
+        ("s3:GetObject", "arn:aws:s3:::demo-artifacts/plain", {}),
+        ("s3:GetObject", "arn:aws:s3:::demo-artifacts/keyed", {}),
+        ("kms:Decrypt", key, {"kms:ViaService": "s3.us-east-1.amazonaws.com"}),
+        ("s3:GetObject", "arn:aws:s3:::demo-artifacts/keyed", {}),
+    ]

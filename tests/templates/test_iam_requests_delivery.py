@@ -166,12 +166,44 @@ def register(p: dict[str, Any], status: str = "Approved") -> str:
     )
 
 
-def resolve_run(templates, p: dict[str, Any], requested: str) -> tuple[list, str, dict]:
+def stage_stack_names(p: dict[str, Any]) -> list[str]:
+    return [f"{p['ProjectName']}-{stage}" for stage in STAGES]
+
+
+def rolled_back(names: list[str]) -> dict:
+    """Canned CloudFormation answers: each stack of `names` is ROLLBACK_COMPLETE until
+    DeleteStack is called for it, then gone (moto cannot produce a failed create)."""
+    deleted: set[str] = set()
+
+    def describe(request: dict[str, Any]) -> dict[str, Any]:
+        name = request["StackName"]
+        if name in names and name not in deleted:
+            stack_id = iam_model.stack_arn(name)
+            return {"Stacks": [{"StackName": name, "StackId": stack_id,
+                                "CreationTime": "2026-11-23T10:00:00Z",
+                                "StackStatus": "ROLLBACK_COMPLETE"}]}  # fmt: skip
+        return {"Stacks": []}
+
+    def delete(request: dict[str, Any]) -> dict[str, Any]:
+        deleted.add(request["StackName"])
+        return {}
+
+    return {
+        ("cloudformation", "DescribeStacks"): describe,
+        ("cloudformation", "DeleteStack"): delete,
+    }
+
+
+def resolve_run(
+    templates, p: dict[str, Any], requested: str, canned: dict | None = None
+) -> tuple[list, str, dict]:
     action = actions(templates, p)["ResolveVersion"]
     event = job_event(action["Configuration"], {"variables.ModelPackage": requested})
     arn = render({"Fn::GetAtt": ["ResolveFunction", "Arn"]}, p, templates[TEMPLATE])
     assert action["Configuration"]["FunctionName"] == arn.rsplit(":", 1)[1]
-    requests, _ = recorded(lambda: handler("resolve").handler(event, Context(arn)), JOB_RESULTS)
+    requests, _ = recorded(
+        lambda: handler("resolve").handler(event, Context(arn)), {**JOB_RESULTS, **(canned or {})}
+    )
     operation, body = job_result(requests)
     return requests, operation, body
 
@@ -198,6 +230,20 @@ def test_resolve_is_allowed_by_its_role(templates):
             exercised |= {a for a, _, _ in seen}
             every += seen
         seen = all_authorizations(first)
+        assert refusals(role, seen) == []
+        exercised |= {a for a, _, _ in seen}
+        every += seen
+        # Both stage stacks left in ROLLBACK_COMPLETE by failed first creates: deleted
+        # with the stage stacks' role, then polled until gone.
+        requests, operation, _ = resolve_run(
+            templates, p, "latest", rolled_back(stage_stack_names(p))
+        )
+        assert operation == "PutJobSuccessResult"
+        deletes = [q for s, o, q in requests if o == "DeleteStack"]
+        stage_role = render({"Fn::GetAtt": ["StageStackRole", "Arn"]}, p, templates[TEMPLATE])
+        assert sorted(q["StackName"] for q in deletes) == sorted(stage_stack_names(p))
+        assert {q["RoleARN"] for q in deletes} == {stage_role}
+        seen = all_authorizations(requests)
         assert refusals(role, seen) == []
         exercised |= {a for a, _, _ in seen}
         every += seen
@@ -287,8 +333,14 @@ def test_the_staging_test_is_allowed_by_its_role(templates, backend):
                 }
             ],
         }
+        # As build.yml's DataQuality step writes it: SSE-KMS with the stack key
+        # (ProcessingOutputConfig.KmsKeyId), so reading it needs that key's kms:Decrypt.
         s3.put_object(
-            Bucket=p["ArtifactsBucketName"], Key="v/stats.json", Body=json.dumps(statistics)
+            Bucket=p["ArtifactsBucketName"],
+            Key="v/stats.json",
+            Body=json.dumps(statistics),
+            ServerSideEncryption="aws:kms",
+            SSEKMSKeyId=p["KmsKeyArn"],
         )
         register(p)
         _, _, resolved = resolve_run(templates, p, "latest")
@@ -309,6 +361,9 @@ def test_the_staging_test_is_allowed_by_its_role(templates, backend):
             assert job_result(requests)[0] == result
             seen = all_authorizations(requests)
             assert refusals(role, seen) == []
+            if result == "PutJobSuccessResult":
+                via_s3 = {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}
+                assert ("kms:Decrypt", p["KmsKeyArn"], via_s3) in seen
             exercised |= {a for a, _, _ in seen}
     other_backend = {
         "builtin": {
@@ -409,7 +464,9 @@ def pipeline_requests(templates, p: dict[str, Any]) -> list[iam_model.Authorizat
     - CloudFormation actions (CREATE_UPDATE): cloudformation:DescribeStacks, CreateStack,
       UpdateStack on StackName, ValidateTemplate (no resource), iam:PassRole of RoleArn to
       cloudformation.amazonaws.com (the change-set, delete and stack-policy actions the
-      guide lists serve the other action modes and a StackPolicy in the configuration);
+      guide lists serve the other action modes and a StackPolicy in the configuration),
+      and DescribeStackEvents on StackName for a failed operation's message ("AWS
+      CloudFormation deploy action reference": without it the message is generic);
     - manual approval: sns:Publish to NotificationArn (encrypted topic: kms:GenerateDataKey,
       kms:Decrypt, SNS "Encryption at rest");
     - CloudWatchAlarm rules: cloudwatch:DescribeAlarms on AlarmName."""
@@ -447,6 +504,8 @@ def pipeline_requests(templates, p: dict[str, Any]) -> list[iam_model.Authorizat
                     request = {"StackName": config["StackName"], "RoleARN": config["RoleArn"]}
                     out += iam_model.authorizations("cloudformation", operation, request)
                 out.append(("cloudformation:ValidateTemplate", "*", {}))
+                events = {"StackName": config["StackName"]}
+                out += iam_model.authorizations("cloudformation", "DescribeStackEvents", events)
             elif provider == "Manual":
                 out += iam_model.authorizations(
                     "sns", "Publish", {"TopicArn": config["NotificationArn"]}

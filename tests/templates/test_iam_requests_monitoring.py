@@ -41,9 +41,9 @@ from tests.templates.iam_model import (
 TEMPLATE = "monitoring.yml"
 # Granted for what Lambda does for the function (its log stream), not for its calls.
 LAMBDA_PLATFORM = {"logs:CreateLogStream", "logs:PutLogEvents"}
-# Reading an SSE-KMS object makes S3 call kms:Decrypt as the caller; the GetObject request
-# does not say which objects are encrypted, so Decrypt is granted but not seen here.
-SSE_KMS_READ = {"kms:Decrypt"}
+# Reading an SSE-KMS object makes S3 call kms:Decrypt as the caller (iam_model models it
+# from the object's encryption): every object these roles read is under the stack key.
+VIA_S3 = {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}
 
 
 def params(**overrides: Any) -> dict[str, Any]:
@@ -87,9 +87,11 @@ RNG = np.random.default_rng(3)
 BASELINE = build_baseline_from_columns(["x"], [[f"{v:.5f}" for v in RNG.normal(size=500)]])
 
 
-def put_uri(s3, uri: str, body: str | bytes) -> None:
+def put_uri(s3, uri: str, body: str | bytes, kms_key: str = "") -> None:
+    """An object at `uri`; SSE-KMS with `kms_key` when given."""
     bucket, key = uri.removeprefix("s3://").split("/", 1)
-    s3.put_object(Bucket=bucket, Key=key, Body=body)
+    encryption = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key} if kms_key else {}
+    s3.put_object(Bucket=bucket, Key=key, Body=body, **encryption)
 
 
 def capture_line(i: int, value: float, hour: int = 15) -> str:
@@ -119,10 +121,12 @@ def capture_line(i: int, value: float, hour: int = 15) -> str:
 
 
 def stage_inputs(s3, env: dict[str, str], hour: int = 15) -> None:
-    """Baseline files and one drifted hour of capture where the environment says."""
+    """Baseline files (SSE-KMS with the stack key, as build.yml's DataQuality step writes
+    them) and one drifted hour of capture where the environment says."""
     stats, constraints = BASELINE
-    put_uri(s3, env["DRIFTGATE_BASELINE_STATISTICS_S3_URI"], json.dumps(stats))
-    put_uri(s3, env["DRIFTGATE_BASELINE_CONSTRAINTS_S3_URI"], json.dumps(constraints))
+    key = env["DRIFTGATE_KMS_KEY_ARN"]
+    put_uri(s3, env["DRIFTGATE_BASELINE_STATISTICS_S3_URI"], json.dumps(stats), key)
+    put_uri(s3, env["DRIFTGATE_BASELINE_CONSTRAINTS_S3_URI"], json.dumps(constraints), key)
     lines = [capture_line(i, RNG.normal(3.0), hour) for i in range(200)]
     folder = f"{env['DRIFTGATE_CAPTURE_S3_URI']}/{env['DRIFTGATE_ENDPOINT_NAME']}"
     put_uri(s3, f"{folder}/AllTraffic/2026/11/23/{hour}/part.jsonl", "\n".join(lines) + "\n")
@@ -160,6 +164,7 @@ def test_a_lambda_run_of_the_monitor_is_allowed_by_its_role(templates, aws, monk
         "s3:GetObject",
         "s3:PutObject",
         "kms:GenerateDataKey",
+        "kms:Decrypt",  # the SSE-KMS baseline files
         "cloudwatch:PutMetricData",
         "events:PutEvents",
     }
@@ -269,8 +274,9 @@ def test_drift_baseline_reads_only_what_its_role_allows(templates, aws, monkeypa
 
     p = params()
     stats, constraints = BASELINE
-    put_uri(aws, p["BaselineStatisticsS3Uri"], json.dumps(stats))
-    put_uri(aws, p["BaselineConstraintsS3Uri"], json.dumps(constraints))
+    # As build.yml's DataQuality step writes them: SSE-KMS with the stack key.
+    put_uri(aws, p["BaselineStatisticsS3Uri"], json.dumps(stats), p["KmsKeyArn"])
+    put_uri(aws, p["BaselineConstraintsS3Uri"], json.dumps(constraints), p["KmsKeyArn"])
     properties = templates[TEMPLATE]["Resources"]["DriftBaseline"]["Properties"]
     rendered = render({k: v for k, v in properties.items() if k != "ServiceToken"}, p, {})
     request = baseline_check.parse_properties(
@@ -279,7 +285,8 @@ def test_drift_baseline_reads_only_what_its_role_allows(templates, aws, monkeypa
     requests, _ = recorded(lambda: baseline_check.validate(baseline_check.s3_client(), request))
     seen = all_authorizations(requests)
     role = statements(templates, "DriftBaselineRole", p)
-    assert len(seen) == 2 and refusals(role, seen) == []
+    assert seen.count(("kms:Decrypt", p["KmsKeyArn"], VIA_S3)) == 2
+    assert len(seen) == 4 and refusals(role, seen) == []
     assert {a for a, _, _ in seen} | LAMBDA_PLATFORM == granted_actions(role)
     logs = iam_model.lambda_platform_requests(templates[TEMPLATE], "DriftBaselineFunction", p)
     assert iam_model.unused_grants(role, seen + logs) == []
@@ -308,10 +315,14 @@ def test_the_scheduler_invokes_exactly_the_monitor_function(templates):
     assert not allowed(role, "lambda:InvokeFunction", other, {})
 
 
-def job_requests(job: dict[str, Any], log_group: str) -> list[iam_model.Authorization]:
+def job_requests(
+    job: dict[str, Any], log_group: str, input_key: str
+) -> list[iam_model.Authorization]:
     """What SageMaker does with a Processing job's role (SageMaker Developer Guide,
     "CreateProcessingJob API: Execution Role Permissions"): lists each S3Prefix input's
-    prefix and reads its objects, reads a ManifestFile and the objects it lists, writes
+    prefix and reads its objects (SSE-KMS under `input_key`: kms:Decrypt through S3, as
+    capture, the baselines build.yml writes and the monitor's manifest all are), reads a
+    ManifestFile and the objects it lists, writes
     each output under its S3Uri (KMS data key when KmsKeyId is set), a grant on the
     volume key, pulls the image from ECR (iam_model.image_pull_requests), and writes the
     job's logs."""
@@ -321,6 +332,7 @@ def job_requests(job: dict[str, Any], log_group: str) -> list[iam_model.Authoriz
         s3_input = item["S3Input"]
         bucket, key = s3_input["S3Uri"].removeprefix("s3://").split("/", 1)
         out.append(("s3:GetObject", f"arn:aws:s3:::{bucket}/{key}", {}))
+        out.append(("kms:Decrypt", input_key, VIA_S3))
         if s3_input["S3DataType"] == "S3Prefix":
             out.append(("s3:ListBucket", f"arn:aws:s3:::{bucket}", {"s3:prefix": key}))
     for output in job["ProcessingOutputConfig"]["Outputs"]:
@@ -353,12 +365,12 @@ def test_the_processing_job_role_covers_the_job_the_monitor_starts(templates, aw
     manifest_uri = job_locations(job)[MANIFEST_INPUT]
     entries = json.loads(Storage(aws).read_bytes(manifest_uri))
     capture = [entries[0]["prefix"] + key for key in entries[1:]]
-    requests = job_requests(job, "/aws/sagemaker/ProcessingJobs") + [
+    requests = job_requests(job, "/aws/sagemaker/ProcessingJobs", p["KmsKeyArn"]) + [
         ("s3:GetObject", "arn:aws:s3:::" + uri.removeprefix("s3://"), {}) for uri in capture
     ]
     role = statements(templates, "ProcessingRole", p)
     assert refusals(role, requests) == []
-    assert {a for a, _, _ in requests} | SSE_KMS_READ == granted_actions(role)
+    assert {a for a, _, _ in requests} == granted_actions(role)
 
 
 def test_the_model_monitor_role_covers_its_monitoring_job(templates):
@@ -403,7 +415,7 @@ def test_the_model_monitor_role_covers_its_monitoring_job(templates):
         "ProcessingResources": {"ClusterConfig": spec["JobResources"]["ClusterConfig"]},
         "AppSpecification": {"ImageUri": spec["DataQualityAppSpecification"]["ImageUri"]},
     }
-    requests = job_requests(job, "/aws/sagemaker/ProcessingJobs")
+    requests = job_requests(job, "/aws/sagemaker/ProcessingJobs", p["KmsKeyArn"])
     requests.append(
         (
             "cloudwatch:PutMetricData",
@@ -413,7 +425,7 @@ def test_the_model_monitor_role_covers_its_monitoring_job(templates):
     )
     role = statements(templates, "ModelMonitorRole", p)
     assert refusals(role, requests) == []
-    assert {a for a, _, _ in requests} | SSE_KMS_READ == granted_actions(role)
+    assert {a for a, _, _ in requests} == granted_actions(role)
 
 
 def test_the_merge_role_reads_only_this_schedules_jobs_and_folder(templates):

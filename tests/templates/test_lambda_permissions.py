@@ -47,11 +47,14 @@ CODE = {
     "stage_stacks": LambdaCode(
         (ROOT / "custom_resources" / "stage_stacks", ROOT / "custom_resources")
     ),
+    # Its zip also carries package_lookup.py and stage_stacks/teardown.py
+    # (scripts/package_delivery.py SHARED_FILES).
     "resolve_version": LambdaCode(
         (
             ROOT / "delivery_functions" / "resolve_version",
             ROOT / "delivery_functions",
             ROOT / "custom_resources" / "approved_model_package",
+            ROOT / "custom_resources" / "stage_stacks",
             ROOT / "custom_resources",
         )
     ),

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.templates.iam_model import conditions_of, render
+
 NESTING = {
     "pipeline.yml": {
         "Foundation": "foundation.yml",
@@ -153,3 +155,33 @@ def test_stage_computes_the_contract_names(templates):
     assert monitoring["ScheduleName"] == {"Fn::Sub": "${ProjectName}-${StageName}-data-quality"}
     assert endpoint["ErrorAlarmName"] == {"Fn::Sub": "${ProjectName}-${StageName}-endpoint-5xx"}
     assert endpoint["LatencyAlarmName"] == {"Fn::Sub": "${ProjectName}-${StageName}-model-latency"}
+
+
+@pytest.mark.parametrize("parent", sorted(NESTING))
+def test_templates_launched_on_their_own_fetch_children_from_their_own_region(templates, parent):
+    """pipeline.yml and stage.yml (stage.yml is launchable on its own): an empty
+    TemplatesBucketRegion, the default, means the stack's region, the only one that works
+    (Lambda reads Code.S3Bucket, the same bucket, from the function's region: Lambda API
+    reference, FunctionCode). A fixed default such as us-east-1 sent a stand-alone stage
+    in any other region to the wrong S3 endpoint."""
+    template = templates[parent]
+    spec = template["Parameters"]["TemplatesBucketRegion"]
+    assert spec["Default"] == ""
+    assert re.fullmatch(spec["AllowedPattern"], "") and re.fullmatch(
+        spec["AllowedPattern"], "eu-west-1"
+    )
+    values = {
+        **{n: s.get("Default", "") for n, s in template["Parameters"].items()},
+        "TemplatesBucketName": "acme-hosting",
+        "AWS::Region": "eu-west-1",
+        "AWS::URLSuffix": "amazonaws.com",
+    }
+    for given, region in (("", "eu-west-1"), ("eu-west-1", "eu-west-1")):
+        params = {**values, "TemplatesBucketRegion": given}
+        params["conditions"] = conditions_of(template, params)
+        for logical_id, resource in nested_stacks(template).items():
+            url = render(resource["Properties"]["TemplateURL"], params, template)
+            assert url.startswith(f"https://acme-hosting.s3.{region}.amazonaws.com/"), (
+                logical_id,
+                url,
+            )

@@ -83,7 +83,8 @@ def _stage_templates(templates: dict[str, dict[str, Any]]) -> set[str]:
     for resource in templates["stage.yml"]["Resources"].values():
         if resource["Type"] == "AWS::CloudFormation::Stack":
             url = resource["Properties"]["TemplateURL"]["Fn::Sub"]
-            nested.add(url.rsplit("/", 1)[-1])
+            text = url[0] if isinstance(url, list) else url  # !Sub [text, variables]
+            nested.add(text.rsplit("/", 1)[-1])
     return nested
 
 

@@ -14,6 +14,7 @@ ACCOUNT = "123456789012"
 for folder in (
     ROOT / "custom_resources",
     ROOT / "custom_resources" / "approved_model_package",
+    ROOT / "custom_resources" / "stage_stacks",
     ROOT / "delivery_functions",
     ROOT / "delivery_functions" / "resolve_version",
     ROOT / "delivery_functions" / "staging_test",

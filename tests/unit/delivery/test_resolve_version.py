@@ -45,17 +45,31 @@ def sagemaker(moto_aws):
     return client
 
 
+STAGE_ROLE = f"arn:aws:iam::{ACCOUNT}:role/churn-delivery-StageStackRole-AbC123"
+STAGE_STACKS = ("churn-staging", "churn-prod")
+
+
 def job(requested):
     return Job(
         "job-1",
-        {"ModelPackage": requested, "ModelPackageGroupName": GROUP, "ArtifactsBucketName": BUCKET},
+        {
+            "ModelPackage": requested,
+            "ModelPackageGroupName": GROUP,
+            "ArtifactsBucketName": BUCKET,
+            "StageStacks": ",".join(STAGE_STACKS),
+            "StageStackRoleArn": STAGE_ROLE,
+        },
     )
+
+
+def run(request, client):
+    return resolve.resolve_job(request, LOCATION, client, remaining_ms=lambda: 300_000)
 
 
 def test_an_approval_arn_pins_that_version_even_when_a_newer_one_is_approved(sagemaker):
     first = register(sagemaker, "Approved")
     register(sagemaker, "Approved")
-    variables = resolve.resolve_job(job(first), LOCATION, sagemaker)
+    variables = run(job(first), sagemaker)
     assert variables["ModelPackageVersion"] == "1"
     assert variables["ModelPackageArn"] == first
     assert variables["BaselineStatisticsS3Uri"] == f"s3://{BUCKET}/s.json"
@@ -66,31 +80,31 @@ def test_latest_is_the_newest_approved(sagemaker):
     register(sagemaker, "Approved")
     register(sagemaker, "Approved")
     register(sagemaker, "PendingManualApproval")
-    assert resolve.resolve_job(job("latest"), LOCATION, sagemaker)["ModelPackageVersion"] == "2"
+    assert run(job("latest"), sagemaker)["ModelPackageVersion"] == "2"
 
 
 def test_a_version_number_is_pinned(sagemaker):
     register(sagemaker, "Approved")
     register(sagemaker, "Approved")
-    assert resolve.resolve_job(job("1"), LOCATION, sagemaker)["ModelPackageVersion"] == "1"
+    assert run(job("1"), sagemaker)["ModelPackageVersion"] == "1"
 
 
 @pytest.mark.parametrize("status", ["PendingManualApproval", "Rejected"])
 def test_a_package_that_is_not_approved_fails_with_the_approve_command(sagemaker, status):
     arn = register(sagemaker, status)
     with pytest.raises(Exception, match=f"version 1 of {GROUP} is {status}; approve it"):
-        resolve.resolve_job(job(arn), LOCATION, sagemaker)
+        run(job(arn), sagemaker)
 
 
 def test_an_empty_group_says_so(sagemaker):
     with pytest.raises(Exception, match=f"group {GROUP} has no model packages yet"):
-        resolve.resolve_job(job("latest"), LOCATION, sagemaker)
+        run(job("latest"), sagemaker)
 
 
 def test_a_package_without_baseline_is_refused(sagemaker):
     register(sagemaker, "Approved", baseline=False)
     with pytest.raises(Exception, match="has no data-quality baseline"):
-        resolve.resolve_job(job("latest"), LOCATION, sagemaker)
+        run(job("latest"), sagemaker)
 
 
 def test_another_groups_package_is_refused():
@@ -123,7 +137,12 @@ def test_the_handler_reports_the_variables_to_codepipeline(sagemaker, monkeypatc
     }
     stubber.add_response("put_job_success_result", {}, {"jobId": "j", "outputVariables": expected})
     context = type(
-        "C", (), {"invoked_function_arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:r"}
+        "C",
+        (),
+        {
+            "invoked_function_arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:r",
+            "get_remaining_time_in_millis": lambda self: 300_000,
+        },
     )()
     event = {"CodePipeline.job": {"id": "j", "data": {"actionConfiguration": {"configuration": {
         "UserParameters": json.dumps(job(arn).user_parameters)}}}}}  # fmt: skip

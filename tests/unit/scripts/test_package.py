@@ -86,7 +86,8 @@ def test_custom_resource_zip_has_its_handler_and_crhelper(two_builds, name):
 def test_delivery_zips_carry_the_shared_lookup_and_job_code(two_builds):
     out, _, _ = two_builds
     resolve = names(built_zip(out, "resolve_version"))
-    assert {"handler.py", "resolve.py", "pipeline_job.py", "package_lookup.py"} <= set(resolve)
+    assert {"handler.py", "resolve.py", "stage_reset.py", "pipeline_job.py"} <= set(resolve)
+    assert {"package_lookup.py", "teardown.py"} <= set(resolve)
     assert "common/errors.py" in resolve
     assert "pipeline_job.py" in names(built_zip(out, "staging_test"))
     assert "starter.py" in names(built_zip(out, "start_pipeline"))
