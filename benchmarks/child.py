@@ -6,7 +6,8 @@ interpreter and imports included) is its own. Imports are timed separately from 
 windows. Tools: ``driftgate`` (main environment), ``evidently`` (benchmark
 environment), ``floor`` (either: the straightforward parse-only pass),
 ``floor_orjson_pyarrow``, ``floor_msgspec_pyarrow`` and ``floor_msgspec_pyarrow_pieces``
-(main environment: the fastest parsers). ``--one-thread`` pins the process to one CPU
+(main environment: the fastest parsers), ``paired`` (driftgate and those three back to
+back per window, ``tool_paired``). ``--one-thread`` pins the process to one CPU
 (the parent also sets the thread-count variables of OpenMP, OpenBLAS, MKL and Arrow
 to 1): Lambda below 1,769 MB has one vCPU.
 """
@@ -59,6 +60,8 @@ def _setup(tool: str, plan: Plan) -> tuple[WindowFn, dict[str, Any]]:
         from benchmarks.tool_driftgate import setup
     elif tool == "evidently":
         from benchmarks.tool_evidently import setup
+    elif tool == "paired":
+        from benchmarks.tool_paired import setup
     elif tool in FLOORS:
         from benchmarks.tool_floor import setup
 

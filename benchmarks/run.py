@@ -60,7 +60,7 @@ def _run_child(
     if one_thread:
         env.update(ONE_THREAD_ENV)
         flags = ["--one-thread"]
-    if tool == "driftgate":
+    if tool in ("driftgate", "paired"):
         # The allocator settings the deployed function has (templates/monitoring.yml),
         # nothing more: the monitor is measured as the Lambda runs it.
         env.update(sharded.deployed_allocator_env())
@@ -222,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     baseline_s = _baseline(reference, baseline_dir)
     numeric = [f.is_numeric for f in gen.FEATURES]
     runs: dict[tuple[str, int], dict[str, Any]] = {}
+    paired: dict[tuple[str, int], dict[str, Any]] = {}
     generation: dict[int, float] = {}
     variants: list[dict[str, Any]] = []
     pythons = {tool: sys.executable for tool in ("driftgate", *FLOORS)}
@@ -260,6 +261,17 @@ def main(argv: list[str] | None = None) -> int:
                     monitor_path if tool == "driftgate" else [],
                     one_thread,
                 )
+        for one_thread in (False, True):
+            label = "paired" + (report.ONE_THREAD if one_thread else "")
+            print(f"[bench] {size:,} rows x {len(windows)} windows: {label}", flush=True)
+            paired[(label, size)] = _run_child(
+                sys.executable,
+                "paired",
+                plan_path,
+                run_dir / f"paired-{size}{'-1t' if one_thread else ''}.json",
+                monitor_path,
+                one_thread,
+            )
         if size == _variant_size(sizes):
             variants = _payload_variants(windows, plan, data_dir, run_dir, monitor_path)
 
@@ -272,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         float("nan"),
     )  # fmt: skip
     facts: dict[str, dict[str, Any]] = {}
-    for (tool, _), run in runs.items():
+    for (tool, _), run in [*runs.items(), *paired.items()]:
         facts.setdefault(tool, {}).update(run["facts"])
     methods = sorted(
         {
@@ -288,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     facts.setdefault("driftgate", {})["baseline_build_s"] = round(baseline_s, 2)
     performance = report.performance_rows(runs)
     detection = report.detection_rows(runs)
+    paired_rows = report.paired_rows(paired)
     result = {
         "machine": _machine(args.evidently_python),
         "revision": revision,
@@ -296,7 +309,8 @@ def main(argv: list[str] | None = None) -> int:
         "generation_s": generation,
         "performance": performance,
         "detection": detection,
-        "targets": report.target_rows(performance, detection),
+        "paired": paired_rows,
+        "targets": report.target_rows(performance, detection, paired_rows),
         "facts": facts,
         "payload_variants": variants,
         "lambda_package": _lambda_package(),

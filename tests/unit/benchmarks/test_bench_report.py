@@ -342,3 +342,73 @@ def test_the_phase_table_sets_the_parse_and_the_total_against_the_fastest_floor(
 
 def test_no_phase_table_without_driftgate_phases():
     assert report._phase_section([perf("driftgate", 10, 0.05), perf("floor", 10, 0.02)]) == []
+
+
+# --- target 2 paired in one process ---------------------------------------------------
+
+
+def paired_window(ratio, floor="floor_msgspec_pyarrow", error=None):
+    outcome = {} if error else {"ratio": ratio, "fastest_floor": floor}
+    return {"outcome": outcome, "error": error}
+
+
+def test_paired_rows_take_the_median_of_per_window_ratios_and_count_failures():
+    paired = {
+        ("paired", 10): {
+            "windows": [
+                paired_window(1.2),
+                paired_window(1.8, "floor_orjson_pyarrow"),
+                paired_window(1.4),
+                paired_window(None, error="RuntimeError: rows"),
+            ]
+        },
+        ("paired (1 thread)", 10): {"windows": [paired_window(2.0)]},
+    }
+    rows = {r["mode"]: r for r in report.paired_rows(paired)}
+    assert rows["paired"] == {
+        "mode": "paired",
+        "size": 10,
+        "windows": 3,
+        "errors": 1,
+        "median_ratio": 1.4,
+        "max_ratio": 1.8,
+        "fastest_floor": "floor_msgspec_pyarrow",
+    }
+    assert rows["paired (1 thread)"]["median_ratio"] == 2.0
+
+
+@pytest.mark.parametrize(("ratio", "met"), [(1.5, True), (1.51, False)])
+def test_the_paired_floor_target_is_judged_per_mode_beside_the_separate_one(ratio, met):
+    perf_rows = [
+        perf("driftgate", 10, 3.0),
+        perf("floor_msgspec_pyarrow", 10, 1.0),
+        perf("driftgate (1 thread)", 10, 1.0),
+        perf("floor_msgspec_pyarrow (1 thread)", 10, 1.0),
+    ]
+    paired = report.paired_rows(
+        {
+            ("paired", 10): {"windows": [paired_window(ratio)]},
+            ("paired (1 thread)", 10): {"windows": [paired_window(9.0)]},
+        }
+    )
+    targets = {t["target"]: t for t in report.target_rows(perf_rows, [], paired)}
+    assert targets[FLOOR_TARGET]["met"] is False  # the separate processes: 3x
+    pair = targets[f"{FLOOR_TARGET}, paired in one process"]
+    assert pair["met"] is met
+    assert pair["value"] == f"{ratio:.2f}x (median of 1 windows; floor_msgspec_pyarrow)"
+    assert targets[f"{FLOOR_TARGET} (1 thread), paired in one process"]["met"] is False
+
+
+def test_no_paired_target_when_every_paired_window_failed():
+    paired = report.paired_rows({("paired", 10): {"windows": [paired_window(None, error="x")]}})
+    rows = [perf("driftgate", 10, 1.0), perf("floor", 10, 1.0)]
+    assert not [t for t in report.target_rows(rows, [], paired) if "paired" in t["target"]]
+
+
+def test_markdown_has_the_paired_table():
+    result = result_with([])
+    result["paired"] = report.paired_rows({("paired", 10): {"windows": [paired_window(1.25)]}})
+    text = report.markdown(result)
+    assert "## driftgate against the fastest floor, paired in one process" in text
+    assert "| 10 | paired | 1 | 1.25x | 1.25x | floor_msgspec_pyarrow |" in text
+    assert "paired in one process" not in report.markdown(result_with([]))

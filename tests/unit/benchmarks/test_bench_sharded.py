@@ -89,7 +89,7 @@ def test_the_monitor_runs_with_the_allocator_settings_of_its_lambda(tmp_path, mo
     template.write_text(text.replace("MALLOC_TOP_PAD_: '67108864'", "MALLOC_TOP_PAD_: '1024'"))
     assert sharded.deployed_allocator_env(template) == {"MALLOC_TOP_PAD_": "1024"}
 
-    # The driftgate child gets them; the floors and Evidently do not.
+    # The driftgate and paired children get them; the floors and Evidently do not.
     from benchmarks import run
 
     seen = {}
@@ -100,6 +100,6 @@ def test_the_monitor_runs_with_the_allocator_settings_of_its_lambda(tmp_path, mo
 
     monkeypatch.setattr(run.subprocess, "run", fake_run)
     monkeypatch.delenv("MALLOC_TOP_PAD_", raising=False)
-    for tool in ("driftgate", "floor_msgspec_pyarrow"):
+    for tool in ("driftgate", "paired", "floor_msgspec_pyarrow"):
         run._run_child("python", tool, tmp_path / "plan.json", tmp_path / f"{tool}.json", [])
-    assert seen == {"driftgate": "67108864", "floor_msgspec_pyarrow": None}
+    assert seen == {"driftgate": "67108864", "paired": "67108864", "floor_msgspec_pyarrow": None}

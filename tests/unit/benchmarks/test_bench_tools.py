@@ -164,3 +164,35 @@ def test_the_piecewise_floor_reads_every_line_once_whatever_the_read_size(tmp_pa
         assert b"".join(read).split(b"\n")[:300] == lines
         assert all(p.endswith(b"\n") for p in read[:-1])
         assert len(read) > 20 if size < 1000 else len(read) <= 2  # 2: the unended line
+
+
+def test_the_paired_pass_times_driftgate_and_every_fast_floor_on_the_window(setup, monkeypatch):
+    from benchmarks import tool_paired
+
+    plan, windows = setup
+    run, facts = tool_paired.setup(plan)
+    rows, _, outcome = run(windows["mean_shift"])
+    assert rows == ROWS
+    assert sorted(outcome["median_s"]) == sorted(["driftgate", *tool_paired.FAST_FLOORS])
+    fastest = outcome["fastest_floor"]
+    assert fastest == min(tool_paired.FAST_FLOORS, key=outcome["median_s"].__getitem__)
+    assert outcome["ratio"] == outcome["median_s"]["driftgate"] / outcome["median_s"][fastest]
+    assert f"{tool_paired.ROUNDS} rounds" in facts["method"]
+
+
+def test_the_paired_pass_refuses_passes_that_read_different_rows(setup, monkeypatch):
+    from benchmarks import tool_paired
+
+    plan, windows = setup
+    real = tool_floor.setup
+
+    def short_floor(plan_, variant="floor"):
+        fn, facts = real(plan_, variant)
+        if variant != "floor_orjson_pyarrow":
+            return fn, facts
+        return (lambda w: (fn(w)[0] - 1, {}, {})), facts
+
+    monkeypatch.setattr(tool_paired.tool_floor, "setup", short_floor)
+    run, _ = tool_paired.setup(plan)
+    with pytest.raises(RuntimeError, match="different row counts"):
+        run(windows["none"])
