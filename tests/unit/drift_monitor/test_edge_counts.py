@@ -64,29 +64,27 @@ def test_counts_equal_searching_every_value(edges, values):
     assert _counted(edges, values).tolist() == _searched(edges, values).tolist()
 
 
-def test_most_values_are_read_from_the_table_not_searched(monkeypatch):
-    calls: list[int] = []
+@pytest.fixture
+def searched(monkeypatch):
+    """How many values each np.searchsorted call in edge_counts searched, in order."""
+    sizes: list[int] = []
     real = np.searchsorted
 
     def counting(a, v, side="left"):
-        calls.append(np.size(v))
+        sizes.append(np.size(v))
         return real(a, v, side=side)
 
     monkeypatch.setattr(edge_counts.np, "searchsorted", counting)
+    return sizes
+
+
+def test_most_values_are_read_from_the_table_not_searched(searched):
     values = RNG.normal(0, 1, 10_000)
     _counted(QUANTILE_EDGES + 1e-7, values)  # a grid built within the test
-    assert sum(calls[1:]) < 0.05 * values.size  # calls[0] builds the table
+    assert sum(searched[1:]) < 0.05 * values.size  # searched[0] builds the table
 
 
-def test_whole_numbers_are_counted_per_integer_not_searched(monkeypatch):
-    searched: list[int] = []
-    real = np.searchsorted
-
-    def counting(a, v, side="left"):
-        searched.append(np.size(v))
-        return real(a, v, side=side)
-
-    monkeypatch.setattr(edge_counts.np, "searchsorted", counting)
+def test_whole_numbers_are_counted_per_integer_not_searched(searched):
     assert _counted(WHOLE_EDGES, WHOLE).tolist() == _searched(WHOLE_EDGES, WHOLE).tolist()
     # Only the distinct integers (plus the reference search above) were searched.
     assert searched[0] <= np.unique(WHOLE).size
