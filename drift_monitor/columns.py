@@ -48,23 +48,61 @@ def parse_csv_block(
     """CSV rows (no quotes, all of the same width) parsed by Arrow's C++ CSV reader: the
     floats of each ``numeric`` column (an empty field is NaN, i.e. missing; Arrow's own
     buffer where it has no null, so nothing is copied) and the distinct values with
-    counts of each ``strings`` column. None when a numeric field is not a number, or a
-    row is of another width (the caller then goes column by column, which counts those
-    values, or record by record). ``joined``: the lines already joined by newlines.
-
-    One thread: Lambda below 1,769 MB has one vCPU, and on more the run stays
-    reproducible in time. Only ``""`` is null (Arrow's default list would turn text such
-    as ``NA`` into a missing value where the column path counts it as not a number)."""
+    counts of each ``strings`` column. None when a numeric field is not a number (the
+    caller then tries :func:`parse_csv_text_block`), or a row is of another width (the
+    caller goes column by column or record by record, which counts those). ``joined``:
+    the lines already joined by newlines."""
     import pyarrow as pa  # only where capture is parsed (see capture_fast)
+
+    table = _read_block(lines, numeric, len(numeric) + len(strings), pa.float64(), joined)
+    if table is None:
+        return None
+    values = [table.column(j).to_numpy() for j in numeric]  # nulls become NaN
+    return values, [_category_counts(table.column(j)) for j in strings]
+
+
+def parse_csv_text_block(
+    lines: list[str], numeric: list[int], strings: list[int]
+) -> tuple[list[NumericColumn], list[CategoryCounts]] | None:
+    """As :func:`parse_csv_block` for a block that one refuses because a numeric field
+    is not a number (a column shifted by a schema change, text in a numeric feature):
+    every column read as text, once, and each numeric column converted per distinct
+    value by :func:`numeric_column`'s rules, so the result is the one the column path
+    gives (Python's ``float`` per value) at a fraction of its cost. None when a row is
+    of another width."""
+    import pyarrow as pa
+
+    text = pa.dictionary(pa.int32(), pa.string())
+    table = _read_block(lines, numeric, len(numeric) + len(strings), text)
+    if table is None:
+        return None
+    values = [_numeric_text_column(table.column(j)) for j in numeric]
+    return values, [_category_counts(table.column(j)) for j in strings]
+
+
+def _read_block(
+    lines: list[str],
+    numeric: list[int],
+    width: int,
+    numeric_type: pa.DataType,
+    joined: str | None = None,
+) -> pa.Table | None:
+    """The rows as one Arrow table of ``width`` columns, the ``numeric`` ones of
+    ``numeric_type`` and the rest dictionary text; None when Arrow refuses them or reads
+    another number of rows.
+
+    Text as dictionary arrays: the reader interns each distinct value once, and the
+    counts are a bincount of the indices (a seventh of value_counts' time on a column of
+    a few distinct values, for a few percent more reading). One thread: Lambda below
+    1,769 MB has one vCPU, and on more the run stays reproducible in time. Only ``""``
+    is null, and only in a float column (Arrow's default list would turn text such as
+    ``NA`` into a missing value where the column path counts it as not a number)."""
+    import pyarrow as pa
     import pyarrow.csv as pa_csv
 
-    width = len(numeric) + len(strings)
     names = [str(j) for j in range(width)]
-    types: dict[str, pa.DataType] = {names[j]: pa.float64() for j in numeric}
-    # Text as dictionary arrays: the reader interns each distinct value once, and the
-    # counts are a bincount of the indices (a seventh of value_counts' time on a
-    # column of a few distinct values, for a few percent more reading).
-    types.update({names[j]: pa.dictionary(pa.int32(), pa.string()) for j in strings})
+    types = dict.fromkeys(names, pa.dictionary(pa.int32(), pa.string()))
+    types.update({names[j]: numeric_type for j in numeric})
     try:
         blob = ("\n".join(lines) if joined is None else joined).encode("utf-8")
         if blob.startswith(_BOM):
@@ -81,47 +119,7 @@ def parse_csv_block(
         )
     except (pa.ArrowInvalid, UnicodeError):  # UnicodeEncodeError: a lone surrogate
         return None
-    if table.num_rows != len(lines):
-        return None  # a line Arrow read otherwise (e.g. an empty one): count per column
-    values = [table.column(j).to_numpy() for j in numeric]  # nulls become NaN
-    return values, [_category_counts(table.column(j)) for j in strings]
-
-
-def parse_csv_text_block(
-    lines: list[str], numeric: list[int], strings: list[int]
-) -> tuple[list[NumericColumn], list[CategoryCounts]] | None:
-    """As :func:`parse_csv_block` for a block that one refuses because a numeric field
-    is not a number (a column shifted by a schema change, text in a numeric feature):
-    every column read as text, once, by Arrow's reader, and each numeric column
-    converted per distinct value by :func:`numeric_column`'s rules, so the result is
-    the one the column path gives (Python's ``float`` per value) at a fraction of its
-    cost. None when a row is of another width."""
-    import pyarrow as pa
-    import pyarrow.csv as pa_csv
-
-    width = len(numeric) + len(strings)
-    names = [str(j) for j in range(width)]
-    try:
-        blob = "\n".join(lines).encode("utf-8")
-        if blob.startswith(_BOM):
-            return None
-        table = pa_csv.read_csv(
-            pa.py_buffer(blob),
-            read_options=pa_csv.ReadOptions(
-                column_names=names, use_threads=False, block_size=max(len(blob) + 1, 1 << 20)
-            ),
-            parse_options=pa_csv.ParseOptions(quote_char=False, double_quote=False),
-            convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.dictionary(pa.int32(), pa.string())),
-                strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, UnicodeError):
-        return None
-    if table.num_rows != len(lines):
-        return None
-    values = [_numeric_text_column(table.column(j)) for j in numeric]
-    return values, [_category_counts(table.column(j)) for j in strings]
+    return table if table.num_rows == len(lines) else None  # e.g. an empty line: skipped
 
 
 VALUE, MISSING, NOT_NUMBER = 0, 1, 2
@@ -156,7 +154,8 @@ def _convert_distinct(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     import pyarrow.compute as pc
 
     try:
-        floats = pc.cast(texts, pa.float64()).to_numpy(zero_copy_only=False)
+        # A copy: Arrow's buffer is read-only, and undecided texts are written into it.
+        floats = pc.cast(texts, pa.float64()).to_numpy(zero_copy_only=False).copy()
         undecided = np.flatnonzero(np.isnan(floats))
     except pa.ArrowInvalid:
         floats = np.full(len(texts), np.nan)
