@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from drift_monitor.columns import parse_csv_block
+from drift_monitor.columns import parse_csv_block, parse_csv_text_block
 from drift_monitor.profile import WindowProfile
 
 CHUNK_ROWS = 20_000  # rows per vectorised batch: bounds memory whatever the file size
@@ -41,7 +41,11 @@ _decode = json.JSONDecoder().decode
 BLOCK_LINES = 2_000  # capture lines decoded per msgspec call
 
 
-def payload_format(content_type: str | None, encoding: str | None) -> str | None:
+def payload_format(content_type: object, encoding: object) -> str | None:
+    """The payload's format from its content type, else from its encoding; None when
+    unknown, which includes a content type or encoding that is not a JSON string."""
+    if content_type is not None and not isinstance(content_type, str):
+        return None
     ct = (content_type or "").lower()
     if "csv" in ct:
         return CSV
@@ -50,7 +54,7 @@ def payload_format(content_type: str | None, encoding: str | None) -> str | None
     if "json" in ct:
         return JSON
     if not ct:
-        enc = (encoding or "").upper()
+        enc = encoding.upper() if isinstance(encoding, str) else ""
         return {"CSV": CSV, "JSON": JSON}.get(enc)
     return None
 
@@ -292,16 +296,53 @@ class CaptureParser:
             if (
                 inp.encoding == "CSV"
                 and "csv" in inp.observedContentType
-                and text.count(",") == commas
                 and '"' not in text
                 and "\n" not in text
                 and "\r" not in text
             ):
-                records += 1
-                taken.append(text)
-            else:
-                self.feed_line(line)
+                if text.count(",") == commas:
+                    records += 1
+                    taken.append(text)
+                    continue
+                if self._take_reshaped(line, text):
+                    records += 1
+                    continue
+            self.feed_line(line)
         self.profile.records += records
+
+    def _take_reshaped(self, line: bytes, text: str) -> bool:
+        """One plain CSV input row of another width than the baseline's (a feature added
+        or dropped), taken as :meth:`feed_line` takes it: the output's columns appended
+        when they complete the row, else the row's column count noted. Only the output
+        block is decoded again (msgspec, as plain JSON values), not the whole record in
+        Python: a window of another schema costs a few microseconds a row, not twenty.
+        False, having counted nothing, when the text is not exactly one row to
+        ``str.splitlines`` (which also splits on form feeds and other separators) or the
+        output does not decode: :meth:`feed_line` then takes the line."""
+        if text.splitlines() != [text] or not text.strip():
+            return False
+        self.profile.current_line = line  # a column count noted takes it as its example
+        try:  # the common output, one plain CSV row: what _output_rows gives, inline
+            out = self.fast.decode_csv_output(line).captureData.endpointOutput
+            data = out.data
+            if (
+                out.encoding == "CSV"
+                and "csv" in out.observedContentType.lower()
+                and '"' not in data
+                and data.splitlines() == [data]
+                and data.strip()
+            ):
+                self._add_row(CSV, text, CSV, data)
+                return True
+        except self.fast.DecodeErrors:
+            pass
+        try:
+            output = self.fast.decode_output(line).captureData.endpointOutput
+        except self.fast.DecodeErrors:
+            return False
+        out_fmt, out_rows = self._output_rows(output, 1)
+        self._add_row(CSV, text, out_fmt, out_rows[0] if out_rows is not None else None)
+        return True
 
     def _take_all(self, inputs: list[Any]) -> bool:
         """The common block, checked as a whole: every record in the window, every input
@@ -458,6 +499,8 @@ class CaptureParser:
             parsed = parse_csv_block(lines, *self.kinds)
             if parsed is not None:
                 self.profile.update_block(len(lines), *parsed)
+            elif (text := parse_csv_text_block(lines, *self.kinds)) is not None:
+                self.profile.update_text_block(len(lines), *text)
             else:
                 tokens = ",".join(lines).split(",")
                 self.profile.update_columns([tokens[j :: self.width] for j in range(self.width)])

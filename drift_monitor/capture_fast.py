@@ -4,7 +4,7 @@ pipeline's step on a plain image) never loads them; ``CaptureParser`` does."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
@@ -42,6 +42,32 @@ class _TimedRecord(msgspec.Struct, gc=False):
 
 decode_lines = msgspec.json.Decoder(_Record).decode_lines
 decode_timed_lines = msgspec.json.Decoder(_TimedRecord).decode_lines
+
+
+# A record's output block as plain JSON values (dicts, lists, str...), the same values
+# the stdlib decoder gives the checked path: read only for an input of another width
+# than the baseline's, whose output may complete the row (CaptureParser._take_reshaped).
+class _OutputCapture(msgspec.Struct, gc=False):
+    endpointOutput: Any = None
+
+
+class _OutputRecord(msgspec.Struct, gc=False):
+    captureData: _OutputCapture
+
+
+decode_output = msgspec.json.Decoder(_OutputRecord).decode
+
+
+# The same, when the output is a block of three strings (the common case, read typed).
+class _CsvOutputCapture(msgspec.Struct, gc=False):
+    endpointOutput: _Input
+
+
+class _CsvOutputRecord(msgspec.Struct, gc=False):
+    captureData: _CsvOutputCapture
+
+
+decode_csv_output = msgspec.json.Decoder(_CsvOutputRecord).decode
 
 
 # The whole-unit path (capture.CaptureParser._take_unit): as above, with the encoding

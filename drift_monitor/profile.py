@@ -14,6 +14,7 @@ from drift_monitor.accumulators import (
     add_numeric_columns,
 )
 from drift_monitor.baseline_model import Baseline
+from drift_monitor.columns import NumericColumn
 
 STATE_VERSION = 1
 # One example line per malformed kind is kept for the report, cut to this many characters.
@@ -98,6 +99,18 @@ class WindowProfile:
         numeric, strings = self.column_kinds
         self.rows += rows
         add_numeric_columns([self.features[j] for j in numeric], values)  # type: ignore[misc]
+        for k, j in enumerate(strings):
+            self.features[j].add_counts(*categories[k])  # type: ignore[union-attr]
+
+    def update_text_block(
+        self, rows: int, values: list[NumericColumn], categories: list[Any]
+    ) -> None:
+        """As :meth:`update_block`, with each numeric feature already parsed into its
+        values and missing and non-numeric counts (``columns.parse_csv_text_block``)."""
+        numeric, strings = self.column_kinds
+        self.rows += rows
+        for k, j in enumerate(numeric):
+            self.features[j].add(values[k])  # type: ignore[union-attr]
         for k, j in enumerate(strings):
             self.features[j].add_counts(*categories[k])  # type: ignore[union-attr]
 
