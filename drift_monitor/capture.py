@@ -372,7 +372,7 @@ class CaptureParser:
             return
         try:
             inp = record["captureData"]["endpointInput"]
-            when = record["eventMetadata"]["inferenceTime"][:19] if self.filtered else ""
+            when = record["eventMetadata"]["inferenceTime"] if self.filtered else ""
             text = inp["data"]
             plain = (
                 inp["encoding"] == "CSV"
@@ -382,6 +382,10 @@ class CaptureParser:
         except (KeyError, TypeError):
             self._feed_checked(record)
             return
+        if not isinstance(when, str):  # a time of another JSON type: counted there
+            self._feed_checked(record)
+            return
+        when = when[:19]
         if self.filtered and not self.start <= when < self.end:
             return
         self.profile.records += 1
