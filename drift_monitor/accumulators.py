@@ -90,7 +90,10 @@ class NumericAccumulator:
     def std_dev(self) -> float:
         if not self.present:
             return 0.0
-        var = self.total_sq.value / self.present - self.mean**2
+        # mean * mean, not mean ** 2: past ~1.3e154 a float power raises OverflowError.
+        var = self.total_sq.value / self.present - self.mean * self.mean
+        if math.isnan(var):  # both terms past the float range: the spread is unknown
+            return math.inf  # (statistics.json writes it as the largest float)
         return float(np.sqrt(max(var, 0.0)))
 
     def to_dict(self) -> dict[str, Any]:
@@ -132,11 +135,23 @@ def add_finite_columns(accs: list[NumericAccumulator], values: np.ndarray) -> No
         return
     integral = np.count_nonzero(np.rint(values) == values, axis=0).tolist()
     # Not np.dot: BLAS threads make it orders of magnitude slower on a busy host.
-    with np.errstate(over="ignore"):  # overflow is tracked by ExactSum
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is tracked by ExactSum
         totals = values.sum(axis=0).tolist()
         squares = (values * values).sum(axis=0).tolist()
+    totals = [t if math.isfinite(t) else sum_past_range(values[:, k]) for k, t in enumerate(totals)]
     for k, acc in enumerate(accs):
         acc._add_finite(values[:, k], integral[k], totals[k], squares[k])
+
+
+def sum_past_range(values: np.ndarray) -> float:
+    """The float sum of finite values whose running sum left the float range on the way
+    (large values of both signs: inf - inf would make it NaN): summed at a power-of-two
+    scale that keeps every partial sum in range, then scaled back, so it is infinite
+    only when the sum itself is. Scaling by a power of two is exact (but for values so
+    small they become subnormal, far below what such a sum can show)."""
+    scale = 2.0 ** -(int(values.size).bit_length() + 1)
+    with np.errstate(over="ignore"):
+        return float(np.float64((values * scale).sum()) / scale)
 
 
 def add_numeric_columns(accs: list[NumericAccumulator], columns: list[np.ndarray]) -> None:
@@ -146,15 +161,17 @@ def add_numeric_columns(accs: list[NumericAccumulator], columns: list[np.ndarray
     reduces on its own there too), then min, max and histogram; about a fifth faster
     than gathering the columns into one matrix first. A column with a missing value goes
     through :meth:`NumericAccumulator.update_array`."""
-    with np.errstate(over="ignore"):  # overflow is tracked by ExactSum
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is tracked by ExactSum
         for acc, column in zip(accs, columns, strict=True):
             if not column.size:
                 continue
             total = float(column.sum())
             # A NaN or an infinity makes the sum non-finite: a finite sum needs no scan.
-            if not math.isfinite(total) and not np.isfinite(column).all():
-                acc.update_array(column)
-                continue
+            if not math.isfinite(total):
+                if not np.isfinite(column).all():
+                    acc.update_array(column)
+                    continue
+                total = sum_past_range(column)
             integral = int(np.count_nonzero(np.rint(column) == column))
             square = float((column * column).sum())
             acc._add_finite(column, integral, total, square)

@@ -93,7 +93,14 @@ def value_range(r: FeatureResult) -> tuple[float, float]:
     if hi - lo <= 0:
         pad = abs(lo) * 0.05 or 0.5
         return lo - pad, hi + pad
+    if hi - lo > AXIS_SPAN_MAX:  # pixels times the span would pass the float range
+        lo, hi = max(lo, -AXIS_SPAN_MAX / 2), min(hi, AXIS_SPAN_MAX / 2)
     return lo, hi
+
+
+# The widest axis drawn: values past +-5e299 (only a broken client sends them) are left
+# off the chart, which keeps every coordinate finite; the tables still show them.
+AXIS_SPAN_MAX = 1e300
 
 
 def _bin_bounds(edges: Sequence[float], first: float, last: float) -> list[tuple[float, float]]:
@@ -176,8 +183,10 @@ class _Frame:
         self.left, self.right, self.up, self.down = 44, 10, 8, 30
         self.lo, self.hi, self.top = lo, hi, top or 1.0
 
+    # A value off the axis (past AXIS_SPAN_MAX) is drawn at its end.
     def x(self, v: float) -> float:
         span = self.width - self.left - self.right
+        v = min(max(v, self.lo), self.hi)
         return self.left + span * (v - self.lo) / (self.hi - self.lo)
 
     def y(self, p: float) -> float:
@@ -187,6 +196,7 @@ class _Frame:
     # The same arithmetic, in the same order, on arrays: the same floats as x and y.
     def xs(self, v: np.ndarray) -> list[float]:
         span = self.width - self.left - self.right
+        v = np.clip(v, self.lo, self.hi)
         return (self.left + span * (v - self.lo) / (self.hi - self.lo)).tolist()
 
     def ys(self, p: np.ndarray) -> list[float]:
