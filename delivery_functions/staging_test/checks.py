@@ -151,7 +151,9 @@ def monitor_baseline(
             name,
             lambda: lambda_client.get_function_configuration(FunctionName=name),
         )
-        variables = (configuration.get("Environment") or {}).get("Variables") or {}
+        variables = (configuration.get("Environment") or {}).get("Variables")
+        if variables is None:  # the monitor always has its environment: it was withheld
+            raise ActionError(hidden_environment(name, configuration))
         return (
             str(variables.get("DRIFTGATE_BASELINE_STATISTICS_S3_URI", "")),
             str(variables.get("DRIFTGATE_BASELINE_CONSTRAINTS_S3_URI", "")),
@@ -175,6 +177,25 @@ def monitor_baseline(
             str((baseline.get("ConstraintsResource") or {}).get("S3Uri", "")),
         )
     raise ActionError(f"MonitoringBackend is {backend!r}; expected builtin or model-monitor")
+
+
+def hidden_environment(name: str, configuration: Mapping[str, Any]) -> str:
+    """Why GetFunctionConfiguration gave no environment variables, and the fix."""
+    error = (configuration.get("Environment") or {}).get("Error") or {}
+    said = f" ({error.get('ErrorCode')}: {error.get('Message')})" if error else ""
+    key = configuration.get("KMSKeyArn")
+    # Lambda guide, "Securing Lambda environment variables": with a customer managed key,
+    # only callers with access to the key can view the variables.
+    fix = (
+        f"; they are encrypted with {key}: the staging test's role needs kms:Decrypt on "
+        "that key through Lambda (delivery.yml, ReadMonitorEnvironment)"
+        if key
+        else ""
+    )
+    return (
+        f"lambda:GetFunctionConfiguration on {name} returned no environment variables{said}, "
+        f"so the monitor's baseline cannot be checked{fix}"
+    )
 
 
 def check_monitor_baseline(actual: tuple[str, str], expected: tuple[str, str]) -> None:

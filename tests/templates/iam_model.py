@@ -269,6 +269,22 @@ def sagemaker_arn(kind: str, name: str) -> str:
 SSE_KMS_KEY = "@SSEKMSKeyId"
 
 
+# Set by `recorded` in a GetFunctionConfiguration request whose answer named a customer
+# managed key (FunctionConfiguration.KMSKeyArn): the key of the function's environment.
+FUNCTION_KMS_KEY = "@FunctionKMSKeyArn"
+
+
+def _lambda_environment_kms(params: Mapping[str, Any]) -> list[Authorization]:
+    """Reading a function's environment encrypted with a customer managed key needs that
+    key (Lambda guide, "Securing Lambda environment variables": only users with access to
+    the KMS key can view or manage the environment variables); Lambda decrypts them as the
+    caller, so via Lambda."""
+    key = params.get(FUNCTION_KMS_KEY)
+    if key:
+        return [("kms:Decrypt", key, {"kms:ViaService": f"lambda.{REGION}.amazonaws.com"})]
+    return []
+
+
 def _s3_kms(params: Mapping[str, Any]) -> list[Authorization]:
     """SSE-KMS writes ask KMS for a data key as the caller, via S3 (S3 guide, SSE-KMS)."""
     key = params.get("SSEKMSKeyId")
@@ -431,9 +447,11 @@ def authorizations(service: str, operation: str, p: Mapping[str, Any]) -> list[A
     if service == "codepipeline" and operation == "StartPipelineExecution":
         arn = f"arn:{PARTITION}:codepipeline:{REGION}:{ACCOUNT}:{p['name']}"
         return [("codepipeline:StartPipelineExecution", arn, {})]
-    if service == "lambda" and operation in ("GetFunctionConfiguration", "Invoke"):
-        action = "lambda:InvokeFunction" if operation == "Invoke" else f"lambda:{operation}"
-        return [(action, _lambda_arn(p["FunctionName"]), {})]
+    if service == "lambda" and operation == "Invoke":
+        return [("lambda:InvokeFunction", _lambda_arn(p["FunctionName"]), {})]
+    if service == "lambda" and operation == "GetFunctionConfiguration":
+        read = ("lambda:GetFunctionConfiguration", _lambda_arn(p["FunctionName"]), {})
+        return [read, *_lambda_environment_kms(p)]
     if service == "cloudformation":
         return _cloudformation(operation, p)
     if service == "sns" and operation == "Publish":
@@ -467,8 +485,16 @@ def recorded(
             context["iam_model_request"] = seen[-1][2]
 
     def note_encryption(model: Any, parsed: Any, context: Any = None, **_: Any) -> None:
-        """An SSE-KMS object's key, from S3's answer, into the recorded GetObject."""
-        if (service_of(model), model.name) != ("s3", "GetObject") or not context:
+        """An SSE-KMS object's key, from S3's answer, into the recorded GetObject; a
+        function environment's customer managed key into GetFunctionConfiguration."""
+        if not context:
+            return
+        if (service_of(model), model.name) == ("lambda", "GetFunctionConfiguration"):
+            request = context.get("iam_model_request")
+            if isinstance(parsed, dict) and parsed.get("KMSKeyArn") and request is not None:
+                request[FUNCTION_KMS_KEY] = parsed["KMSKeyArn"]
+            return
+        if (service_of(model), model.name) != ("s3", "GetObject"):
             return
         if isinstance(parsed, dict) and parsed.get("ServerSideEncryption") == "aws:kms":
             request = context.get("iam_model_request")

@@ -276,7 +276,7 @@ def staging_outputs(templates, p: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def staging_canned(variables: dict[str, str], status: str = "InService") -> dict:
+def staging_canned(variables: dict[str, str], status: str, function_key: str) -> dict:
     package = variables["Resolve.ModelPackageArn"]
     return {
         **JOB_RESULTS,
@@ -291,7 +291,9 @@ def staging_canned(variables: dict[str, str], status: str = "InService") -> dict
         },
         ("sagemaker", "DescribeModel"): {"PrimaryContainer": {"ModelPackageName": package}},
         ("sagemakerruntime", "InvokeEndpoint"): lambda _: {"Body": io.BytesIO(b"0.5")},
+        # monitoring.yml encrypts the monitor's environment with the stack key.
         ("lambda", "GetFunctionConfiguration"): {
+            "KMSKeyArn": function_key,
             "Environment": {
                 "Variables": {
                     "DRIFTGATE_BASELINE_STATISTICS_S3_URI": variables[
@@ -301,7 +303,7 @@ def staging_canned(variables: dict[str, str], status: str = "InService") -> dict
                         "Resolve.BaselineConstraintsS3Uri"
                     ],
                 }
-            }
+            },
         },
         ("sagemaker", "DescribeMonitoringSchedule"): {
             "MonitoringScheduleConfig": {"MonitoringJobDefinitionName": "data-quality-job-abc123"}
@@ -356,7 +358,7 @@ def test_the_staging_test_is_allowed_by_its_role(templates, backend):
         ):
             requests, _ = recorded(
                 lambda: handler("staging").handler(event, Context(arn)),
-                staging_canned(variables, status),
+                staging_canned(variables, status, p["KmsKeyArn"]),
             )
             assert job_result(requests)[0] == result
             seen = all_authorizations(requests)
@@ -364,6 +366,10 @@ def test_the_staging_test_is_allowed_by_its_role(templates, backend):
             if result == "PutJobSuccessResult":
                 via_s3 = {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}
                 assert ("kms:Decrypt", p["KmsKeyArn"], via_s3) in seen
+            if result == "PutJobSuccessResult" and backend == "builtin":
+                # the monitor's environment, read through Lambda
+                via_lambda = {"kms:ViaService": f"lambda.{REGION}.amazonaws.com"}
+                assert ("kms:Decrypt", p["KmsKeyArn"], via_lambda) in seen
             exercised |= {a for a, _, _ in seen}
     other_backend = {
         "builtin": {

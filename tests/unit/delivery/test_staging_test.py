@@ -185,3 +185,16 @@ def test_statistics_without_features_fail():
 def test_an_unknown_backend_is_named():
     with pytest.raises(ActionError, match="MonitoringBackend is 'other'"):
         checks.test_job(job("other"), clients())
+
+
+def test_a_monitor_environment_withheld_by_its_key_says_which_grant_is_missing():
+    class WithheldLambda:
+        def get_function_configuration(self, FunctionName):
+            return {"KMSKeyArn": "arn:aws:kms:us-east-1:111122223333:key/k", "Environment": {}}
+
+    with pytest.raises(
+        ActionError,
+        match=r"driftgate-staging-Monitor-X returned no environment variables.*"
+        r"encrypted with arn:aws:kms:us-east-1:111122223333:key/k.*kms:Decrypt",
+    ):
+        checks.test_job(job(), clients(**{"lambda": WithheldLambda()}))

@@ -37,7 +37,11 @@ CASES = [
         lambda s, c: numeric(s)["distribution"]["kll"]["sketch"].update(data=[["1", "x"]]),
         "kll.sketch.data[0] must hold numbers only",
     ),
-    ("stats", lambda s, c: numeric(s)["distribution"]["kll"]["sketch"].update(data=5), "sketch.data"),
+    (
+        "stats",
+        lambda s, c: numeric(s)["distribution"]["kll"]["sketch"].update(data=5),
+        "sketch.data",
+    ),
     (
         "stats",
         lambda s, c: numeric(s)["distribution"]["kll"].update(
