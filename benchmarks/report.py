@@ -106,6 +106,7 @@ def paired_rows(paired: dict[tuple[str, int], dict[str, Any]]) -> list[dict[str,
         ok = [w for w in run["windows"] if w["error"] is None]
         ratios = [w["outcome"]["ratio"] for w in ok]
         floors = [w["outcome"]["fastest_floor"] for w in ok]
+        kinds = sorted({w.get("kind", "") for w in ok})
         rows.append(
             {
                 "mode": mode,
@@ -115,6 +116,12 @@ def paired_rows(paired: dict[tuple[str, int], dict[str, Any]]) -> list[dict[str,
                 "median_ratio": _median(ratios),
                 "max_ratio": max(ratios, default=float("nan")),
                 "fastest_floor": max(sorted(set(floors)), key=floors.count) if floors else "",
+                # Which kinds of window make the largest ratios (drift changes the path a
+                # window takes, e.g. another schema).
+                "by_kind": {
+                    kind: _median([w["outcome"]["ratio"] for w in ok if w.get("kind", "") == kind])
+                    for kind in kinds
+                },
             }
         )
     return rows
@@ -301,6 +308,19 @@ def _paired_section(rows: list[dict[str, Any]]) -> list[str]:
             f"| {r['size']:,} | {r['mode']} | {r['windows']}{err} | {_f(r['median_ratio'])}x | "
             f"{_f(r['max_ratio'])}x | {r['fastest_floor']} |"
         )
+    kinds = sorted({k for r in rows for k in r.get("by_kind", {})})
+    if kinds:
+        lines += [
+            "",
+            "Median ratio by kind of window (a kind's windows at that size):",
+            "",
+            "| size | mode | " + " | ".join(kinds) + " |",
+            "| ---: | --- |" + " ---: |" * len(kinds),
+        ]
+        for r in rows:
+            cells = [r["by_kind"].get(k) for k in kinds]
+            shown = [f"{_f(c)}x" if c is not None else "" for c in cells]
+            lines.append(f"| {r['size']:,} | {r['mode']} | " + " | ".join(shown) + " |")
     return lines
 
 

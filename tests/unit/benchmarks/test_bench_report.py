@@ -347,9 +347,9 @@ def test_no_phase_table_without_driftgate_phases():
 # --- target 2 paired in one process ---------------------------------------------------
 
 
-def paired_window(ratio, floor="floor_msgspec_pyarrow", error=None):
+def paired_window(ratio, floor="floor_msgspec_pyarrow", error=None, kind="none"):
     outcome = {} if error else {"ratio": ratio, "fastest_floor": floor}
-    return {"outcome": outcome, "error": error}
+    return {"outcome": outcome, "error": error, "kind": kind}
 
 
 def test_paired_rows_take_the_median_of_per_window_ratios_and_count_failures():
@@ -357,7 +357,7 @@ def test_paired_rows_take_the_median_of_per_window_ratios_and_count_failures():
         ("paired", 10): {
             "windows": [
                 paired_window(1.2),
-                paired_window(1.8, "floor_orjson_pyarrow"),
+                paired_window(1.8, "floor_orjson_pyarrow", kind="schema_drop"),
                 paired_window(1.4),
                 paired_window(None, error="RuntimeError: rows"),
             ]
@@ -373,6 +373,7 @@ def test_paired_rows_take_the_median_of_per_window_ratios_and_count_failures():
         "median_ratio": 1.4,
         "max_ratio": 1.8,
         "fastest_floor": "floor_msgspec_pyarrow",
+        "by_kind": {"none": pytest.approx(1.3), "schema_drop": 1.8},
     }
     assert rows["paired (1 thread)"]["median_ratio"] == 2.0
 
@@ -411,4 +412,5 @@ def test_markdown_has_the_paired_table():
     text = report.markdown(result)
     assert "## driftgate against the fastest floor, paired in one process" in text
     assert "| 10 | paired | 1 | 1.25x | 1.25x | floor_msgspec_pyarrow |" in text
+    assert "| size | mode | none |" in text and "| 10 | paired | 1.25x |" in text
     assert "paired in one process" not in report.markdown(result_with([]))
