@@ -8,7 +8,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from drift_monitor.config import BaselineError
+
+class BaselineError(ValueError):
+    """The baseline files are missing fields or inconsistent."""
 
 
 def obj(value: Any, where: str) -> dict[str, Any]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from drift_monitor.baseline_fields import BaselineError, obj
+
 DEFAULT_MONITORING_CONFIG: dict[str, Any] = {
     "evaluate_constraints": "Enabled",
     "emit_metrics": "Enabled",
@@ -25,17 +27,9 @@ def _method(value: Any, default: str) -> str:
     return default if value is None or not str(value).strip() else str(value).strip()
 
 
-class BaselineError(ValueError):
-    """The baseline files are missing fields or inconsistent."""
-
-
 def _block(value: Any, where: str) -> dict[str, Any]:
     """A JSON object of constraints.json (absent means empty), else a clear error."""
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise BaselineError(f"constraints.json: {where} must be an object, got {value!r}")
-    return value
+    return obj(value, f"constraints.json: {where}")
 
 
 def _number(block: dict[str, Any], key: str, default: float, where: str) -> float:

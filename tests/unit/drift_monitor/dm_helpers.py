@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import copy
 import json
+import random
 from typing import Any
 
 from drift_monitor.baseline import build_baseline_from_columns
@@ -49,3 +51,33 @@ def baseline_of(names: list[str], columns: list[list[Any]], **config: Any) -> Ba
 
 def docs_of(names: list[str], columns: list[list[Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
     return build_baseline_from_columns(names, columns)
+
+
+def key_paths(value: Any, into_lists: bool, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path of keys into nested objects (and the first items of lists if asked)."""
+    found = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            found += key_paths(inner, into_lists, (*prefix, key))
+    elif into_lists and isinstance(value, list):
+        for key, inner in enumerate(value[:3]):
+            found += key_paths(inner, into_lists, (*prefix, key))
+    return found
+
+
+def mutated(
+    document: Any, pick: random.Random, values: list[Any], changes: int, into_lists: bool
+) -> Any:
+    """A copy of a JSON document with 1 to ``changes`` fields replaced by one of
+    ``values`` (any JSON type) or, one time in five, removed."""
+    document = copy.deepcopy(document)
+    for _ in range(pick.randint(1, changes)):
+        where = pick.choice(key_paths(document, into_lists))
+        parent = document
+        for key in where[:-1]:
+            parent = parent[key]
+        if isinstance(parent, dict) and pick.random() < 0.2:
+            parent.pop(where[-1], None)
+        elif isinstance(parent, (dict, list)):
+            parent[where[-1]] = pick.choice(values)
+    return document

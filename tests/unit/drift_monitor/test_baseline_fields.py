@@ -6,7 +6,7 @@ import json
 import random
 
 import pytest
-from dm_helpers import block, docs_of, record
+from dm_helpers import block, docs_of, mutated, record
 from test_capture_fuzz import VALUES
 
 from drift_monitor import BaselineError, run_monitor
@@ -95,31 +95,6 @@ def test_the_documents_as_written_still_load_the_same(docs):
     assert (again.features[0].mean, again.features[0].completeness) == (2.5, None)
 
 
-def key_paths(value, prefix=()):
-    found = [prefix] if prefix else []
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            found += key_paths(inner, (*prefix, key))
-    elif isinstance(value, list):
-        for key, inner in enumerate(value[:3]):
-            found += key_paths(inner, (*prefix, key))
-    return found
-
-
-def mutated(doc, pick):
-    doc = copy.deepcopy(doc)
-    for _ in range(pick.randint(1, 2)):
-        where = pick.choice(key_paths(doc))
-        parent = doc
-        for key in where[:-1]:
-            parent = parent[key]
-        if isinstance(parent, dict) and pick.random() < 0.2:
-            parent.pop(where[-1], None)
-        else:
-            parent[where[-1]] = pick.choice(VALUES)
-    return doc
-
-
 @pytest.mark.parametrize("seed", range(6))
 def test_any_field_of_any_type_runs_or_is_a_baseline_error(docs, tmp_path, seed):
     capture = tmp_path / "capture"
@@ -130,7 +105,10 @@ def test_any_field_of_any_type_runs_or_is_a_baseline_error(docs, tmp_path, seed)
     refused = 0
     for k in range(40):
         stats, cons = docs
-        stats, cons = (mutated(stats, pick), cons) if k % 2 else (stats, mutated(cons, pick))
+        if k % 2:
+            stats = mutated(stats, pick, VALUES, changes=2, into_lists=True)
+        else:
+            cons = mutated(cons, pick, VALUES, changes=2, into_lists=True)
         (tmp_path / "s.json").write_text(json.dumps(stats))
         (tmp_path / "c.json").write_text(json.dumps(cons))
         try:

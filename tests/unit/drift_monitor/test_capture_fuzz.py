@@ -2,13 +2,12 @@
 parser never raises, and the production path counts exactly what the checked path
 counts (``test_capture.parse`` asserts that). Seeded, so a failure names its record."""
 
-import copy
 import json
 import random
 from typing import Any
 
 import pytest
-from dm_helpers import baseline_of, block, record
+from dm_helpers import baseline_of, block, mutated, record
 from test_capture import parse
 
 WINDOW = ("2026-11-23T15:00:00", "2026-11-23T16:00:00")
@@ -39,29 +38,8 @@ def seeds() -> list[dict[str, Any]]:
     ]
 
 
-def paths(value: Any, prefix: tuple = ()) -> list[tuple]:
-    """Every key path into nested objects (lists are left whole)."""
-    found = [prefix] if prefix else []
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            found += paths(inner, (*prefix, key))
-    return found
-
-
 def mutate(rec: dict[str, Any], pick: random.Random) -> dict[str, Any]:
-    rec = copy.deepcopy(rec)
-    for _ in range(pick.randint(1, 3)):
-        where = pick.choice(paths(rec))
-        parent = rec
-        for key in where[:-1]:
-            parent = parent[key]
-        if not isinstance(parent, dict):
-            continue
-        if pick.random() < 0.2:
-            parent.pop(where[-1], None)
-        else:
-            parent[where[-1]] = pick.choice(VALUES)
-    return rec
+    return mutated(rec, pick, VALUES, changes=3, into_lists=False)
 
 
 @pytest.mark.parametrize("seed", range(8))
