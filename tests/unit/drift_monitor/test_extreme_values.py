@@ -60,3 +60,12 @@ def test_a_sum_that_leaves_the_float_range_on_the_way_is_still_the_sum():
     for acc in (by_column, by_matrix):
         assert acc.total.value == pytest.approx(3 * 0.1e308, rel=1e-12)
         assert acc.mean == pytest.approx(0.1e308 / 5, rel=1e-12)
+
+
+def test_a_point_off_the_axis_is_drawn_at_its_end_by_both_mappings():
+    from drift_monitor.report_svg import _Frame
+
+    frame = _Frame(340, 170, -1.0, 1.0, 1.0)
+    points = np.array([-1e308, -1.0, 0.0, 1.0, 1e308])
+    assert [frame.x(float(v)) for v in points] == frame.xs(points)
+    assert frame.x(1e308) == frame.x(1.0) and frame.x(-1e308) == frame.x(-1.0)
