@@ -258,8 +258,15 @@ def build_requests(templates, p: dict[str, Any]) -> list[iam_model.Authorization
         if step["Type"] == "RegisterModel":
             group = arguments["ModelPackageGroupName"]
             package = iam_model.sagemaker_arn("model-package", f"{group}/1")
+            # The SAR lists both resource types for CreateModelPackage and the docs do
+            # not say which a version in a group is checked against: both are modelled.
             out += [
                 ("sagemaker:CreateModelPackage", package, {}),
+                (
+                    "sagemaker:CreateModelPackage",
+                    iam_model.sagemaker_arn("model-package-group", group),
+                    {},
+                ),
                 ("sagemaker:AddTags", package, {}),
             ]
             out += [("sagemaker:DescribeModelPackage", package, {})]

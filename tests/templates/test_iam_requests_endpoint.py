@@ -221,7 +221,8 @@ def hosting_requests(templates, p: dict[str, Any]) -> list[iam_model.Authorizati
     - "CreateModel API: Execution Role Permissions": reads the model data (s3:GetObject,
       s3:ListBucket on its bucket), pulls the inference image (ecr:GetAuthorizationToken,
       BatchCheckLayerAvailability, GetDownloadUrlForLayer, BatchGetImage), and writes the
-      containers' logs (logs:CreateLogStream, PutLogEvents, DescribeLogStreams);
+      containers' logs (logs:CreateLogStream, PutLogEvents, DescribeLogStreams) and
+      the instance metrics (cloudwatch:PutMetricData);
     - "Capture data from real-time endpoint": writes capture files under
       <DestinationS3Uri>/<endpoint>/<variant>/yyyy/mm/dd/hh/, encrypted with the capture
       KmsKeyId (kms:GenerateDataKey, kms:Encrypt; kms:Decrypt for multipart uploads);
@@ -253,6 +254,10 @@ def hosting_requests(templates, p: dict[str, Any]) -> list[iam_model.Authorizati
         requests.append(("s3:PutObject", "arn:aws:s3:::" + key.removeprefix("s3://"), {}))
     for action in ("kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"):
         requests.append((action, capture["KmsKeyId"], {}))
+    # The guide's CreateModel execution role policy grants PutMetricData: the instance
+    # metrics (CPU, memory, disk) go to /aws/sagemaker/Endpoints.
+    namespace = {"cloudwatch:namespace": "/aws/sagemaker/Endpoints"}
+    requests.append(("cloudwatch:PutMetricData", "*", namespace))
     alarms = endpoint["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]
     requests.extend(
         iam_model.authorizations(
@@ -278,6 +283,9 @@ def test_the_execution_role_covers_what_sagemaker_does_for_the_endpoint(template
     assert iam_model.unused_grants(role, requests) == []
     # The capture goes under capture/ only; another prefix of the bucket is refused.
     assert not allowed(role, "s3:PutObject", "arn:aws:s3:::demo-data/monitoring/x", {})
+    # Metrics only under SageMaker's own namespaces (the monitor's are not the model's).
+    other = {"cloudwatch:namespace": "driftgate"}
+    assert not allowed(role, "cloudwatch:PutMetricData", "*", other)
 
 
 def test_the_execution_role_decrypts_artifacts_only_through_s3(templates):

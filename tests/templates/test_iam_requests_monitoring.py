@@ -365,12 +365,23 @@ def test_the_processing_job_role_covers_the_job_the_monitor_starts(templates, aw
     manifest_uri = job_locations(job)[MANIFEST_INPUT]
     entries = json.loads(Storage(aws).read_bytes(manifest_uri))
     capture = [entries[0]["prefix"] + key for key in entries[1:]]
-    requests = job_requests(job, "/aws/sagemaker/ProcessingJobs", p["KmsKeyArn"]) + [
-        ("s3:GetObject", "arn:aws:s3:::" + uri.removeprefix("s3://"), {}) for uri in capture
-    ]
+    requests = job_requests(job, "/aws/sagemaker/ProcessingJobs", p["KmsKeyArn"])
+    for uri in capture:
+        bucket, key = uri.removeprefix("s3://").split("/", 1)
+        requests.append(("s3:GetObject", f"arn:aws:s3:::{bucket}/{key}", {}))
+        # Whether SageMaker lists what a manifest names is not documented: modelled.
+        requests.append(("s3:ListBucket", f"arn:aws:s3:::{bucket}", {"s3:prefix": key}))
     role = statements(templates, "ProcessingRole", p)
     assert refusals(role, requests) == []
     assert {a for a, _, _ in requests} == granted_actions(role)
+    assert iam_model.unused_grants(role, requests) == []
+
+
+def test_the_processing_job_role_lists_only_this_endpoints_prefixes(templates):
+    role = statements(templates, "ProcessingRole", params())
+    bucket = "arn:aws:s3:::demo-data"
+    assert not allowed(role, "s3:ListBucket", bucket, {"s3:prefix": "capture/other-endpoint/x"})
+    assert not allowed(role, "s3:ListBucket", bucket, {"s3:prefix": ""})
 
 
 def test_the_model_monitor_role_covers_its_monitoring_job(templates):
