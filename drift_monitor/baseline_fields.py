@@ -38,7 +38,7 @@ def number(value: Any, where: str) -> float | None:
     if not isinstance(value, bool):
         try:
             return float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: a huge integer
             pass
     raise BaselineError(f"{where} must be a number, got {_shown(value)}")
 

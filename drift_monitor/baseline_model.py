@@ -10,10 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from drift_monitor import baseline_fields as fields
+from drift_monitor.baseline_read import NUMERIC_TYPES, FeatureFields, read_baseline
 from drift_monitor.config import BaselineError, MonitoringConfig
 
-NUMERIC_TYPES = ("Integral", "Fractional")
+__all__ = ["NUMERIC_TYPES", "Baseline", "BaselineError", "BaselineFeature", "load_baseline"]
 # Window histograms use the baseline's quantiles as bin edges: fine enough for the CDF
 # distance, fixed so that window and shard histograms merge exactly.
 HISTOGRAM_BINS = 100
@@ -99,52 +99,6 @@ def _copy_feature(feature: BaselineFeature) -> BaselineFeature:
     return fresh
 
 
-def weighted_items_from_stats(
-    numerical: dict[str, Any], where: str = "numerical_statistics"
-) -> tuple[np.ndarray, np.ndarray]:
-    """Values and weights describing a numeric baseline distribution.
-
-    KLL sketch levels hold items of weight 2**level (Apache DataSketches layout, which
-    Model Monitor writes); without a sketch the 10 ``buckets`` are used, each bucket's
-    count placed at its midpoint. ``where`` names ``numerical`` in an error.
-    """
-    kll_where = f"{where}.distribution.kll"
-    distribution = fields.obj(numerical.get("distribution"), f"{where}.distribution")
-    kll = fields.obj(distribution.get("kll"), kll_where)
-    sketch = fields.obj(kll.get("sketch"), f"{kll_where}.sketch")
-    parts = []
-    for level, listed in enumerate(fields.items(sketch.get("data"), f"{kll_where}.sketch.data")):
-        level_items = fields.items(listed, f"{kll_where}.sketch.data[{level}]")
-        if not level_items:
-            continue
-        try:
-            values = np.fromiter(map(float, level_items), dtype=np.float64, count=len(level_items))
-        except (TypeError, ValueError):
-            raise fields.BaselineError(
-                f"{kll_where}.sketch.data[{level}] must hold numbers only"
-            ) from None
-        parts.append((values, float(2**level)))
-    if parts:
-        return (
-            np.concatenate([v for v, _ in parts]),
-            np.concatenate([np.full(v.size, w) for v, w in parts]),
-        )
-    values_out: list[float] = []
-    weights: list[float] = []
-    for i, raw in enumerate(fields.items(kll.get("buckets"), f"{kll_where}.buckets")):
-        bucket_where = f"{kll_where}.buckets[{i}]"
-        bucket = fields.obj(raw, bucket_where)
-        count = fields.number(bucket.get("count"), f"{bucket_where}.count") or 0.0
-        if count > 0:
-            low = fields.number(bucket.get("lower_bound"), f"{bucket_where}.lower_bound")
-            high = fields.number(bucket.get("upper_bound"), f"{bucket_where}.upper_bound")
-            if low is None or high is None:
-                raise fields.BaselineError(f"{bucket_where} needs lower_bound and upper_bound")
-            values_out.append((low + high) / 2)
-            weights.append(count)
-    return np.asarray(values_out, dtype=float), np.asarray(weights, dtype=float)
-
-
 def edges_and_probs(values: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Quantile edges of a weighted sample and the probability of each right-closed bin.
 
@@ -165,82 +119,35 @@ def edges_and_probs(values: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray
     return edges, np.clip(probs, 0.0, 1.0)
 
 
-def _feature_stats(statistics: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    by_name = {}
-    for i, raw in enumerate(fields.items(statistics["features"], "statistics.json features")):
-        feature = fields.obj(raw, f"statistics.json features[{i}]")
-        if isinstance(feature.get("name"), str):  # no other can match a constraint
-            by_name[feature["name"]] = feature
-    return by_name
-
-
 def load_baseline(statistics: dict[str, Any], constraints: dict[str, Any]) -> Baseline:
-    """Combine the two baseline documents; constraints.json decides the feature order."""
-    if not isinstance(constraints.get("features"), list) or not constraints["features"]:
-        raise BaselineError("constraints.json has no 'features' list")
-    if not isinstance(statistics.get("features"), list):
-        raise BaselineError("statistics.json has no 'features' list")
-    stats_by_name = _feature_stats(statistics)
-    features: list[BaselineFeature] = []
-    for i, listed in enumerate(constraints["features"]):
-        raw = fields.obj(listed, f"constraints.json features[{i}]")
-        name = raw.get("name")
-        if not isinstance(name, str):
-            raise BaselineError("a constraints.json feature has no 'name'")
-        features.append(_feature(name, raw, stats_by_name.get(name, {})))
-    dataset = fields.obj(statistics.get("dataset"), "statistics.json dataset")
-    item_count = fields.count(dataset.get("item_count"), "statistics.json dataset.item_count")
-    config = MonitoringConfig.from_dict(constraints.get("monitoring_config"))
-    for feature in features:  # a bad override fails at load, naming its feature
-        config.with_overrides(feature.overrides, feature.name)
-    return Baseline(features=features, config=config, item_count=item_count)
-
-
-def _feature(name: str, raw: dict[str, Any], stats: dict[str, Any]) -> BaselineFeature:
-    """One feature from its constraints.json entry and its statistics.json entry."""
-    where = f"constraints.json feature {name!r}"
-    numbers = fields.obj(raw.get("num_constraints"), f"{where} num_constraints")
-    texts = fields.obj(raw.get("string_constraints"), f"{where} string_constraints")
-    inferred = str(raw.get("inferred_type") or stats.get("inferred_type") or "Unknown")
-    feature = BaselineFeature(
-        name=name,
-        inferred_type=inferred,
-        completeness=fields.number(raw.get("completeness"), f"{where} completeness"),
-        is_non_negative=numbers.get("is_non_negative"),
-        domains=fields.strings(texts.get("domains"), f"{where} string_constraints.domains"),
-        overrides=fields.obj(
-            raw.get("monitoringConfigOverrides"), f"{where} monitoringConfigOverrides"
-        ),
+    """Combine the two baseline documents (read by :func:`baseline_read.read_baseline`,
+    which names any field of the wrong type); constraints.json decides the feature order."""
+    read = read_baseline(statistics, constraints)
+    return Baseline(
+        features=[_feature(f) for f in read.features],
+        config=read.config,
+        item_count=read.item_count,
     )
-    where = f"statistics.json feature {name!r}"
-    if feature.is_numeric and "numerical_statistics" in stats:
-        at = f"{where} numerical_statistics"
-        numerical = fields.obj(stats["numerical_statistics"], at)
-        common = fields.obj(numerical.get("common"), f"{at}.common")
-        feature.num_present = fields.count(common.get("num_present"), f"{at}.common.num_present")
-        feature.mean = fields.number(numerical.get("mean"), f"{at}.mean")
-        feature.minimum = fields.number(numerical.get("min"), f"{at}.min")
-        feature.maximum = fields.number(numerical.get("max"), f"{at}.max")
-        values, weights = weighted_items_from_stats(numerical, at)
-        feature.edges, feature.bin_probs = edges_and_probs(values, weights)
-    elif "string_statistics" in stats:
-        at = f"{where} string_statistics"
-        string_stats = fields.obj(stats["string_statistics"], at)
-        common = fields.obj(string_stats.get("common"), f"{at}.common")
-        feature.num_present = fields.count(common.get("num_present"), f"{at}.common.num_present")
-        distribution = fields.obj(string_stats.get("distribution"), f"{at}.distribution")
-        categorical = fields.obj(distribution.get("categorical"), f"{at}.distribution.categorical")
-        pairs: list[tuple[str, float]] = []
-        for k, listed in enumerate(
-            fields.items(categorical.get("buckets"), f"{at}.distribution.categorical.buckets")
-        ):
-            bucket_where = f"{at}.distribution.categorical.buckets[{k}]"
-            bucket = fields.obj(listed, bucket_where)
-            if "value" not in bucket:
-                raise BaselineError(f"{bucket_where} has no 'value'")
-            count = fields.number(bucket.get("count"), f"{bucket_where}.count") or 0.0
-            pairs.append((str(bucket["value"]), count))
-        total = sum(c for _, c in pairs)
-        if total > 0:  # a value listed twice keeps its last count (of the whole total)
-            feature.category_probs = {value: c / total for value, c in pairs}
+
+
+def _feature(read: FeatureFields) -> BaselineFeature:
+    feature = BaselineFeature(
+        name=read.name,
+        inferred_type=read.inferred_type,
+        completeness=read.completeness,
+        is_non_negative=read.is_non_negative,
+        domains=read.domains,
+        overrides=read.overrides,
+        num_present=read.num_present,
+        mean=read.mean,
+        minimum=read.minimum,
+        maximum=read.maximum,
+    )
+    if read.sample:
+        feature.edges, feature.bin_probs = edges_and_probs(
+            np.asarray(read.sample, dtype=np.float64), np.asarray(read.weights, dtype=np.float64)
+        )
+    total = sum(c for _, c in read.category_counts)
+    if total > 0:  # a value listed twice keeps its last count (of the whole total)
+        feature.category_probs = {value: c / total for value, c in read.category_counts}
     return feature

@@ -66,9 +66,18 @@ CUSTOM_RESOURCES = (
     "retrain_gate",
     "stage_stacks",
 )
-# Modules another function's zip carries too (one piece of code per idea).
-SHARED_MODULES = {
-    "retrain_gate": ("approved_model_package/package_lookup.py",),
+# Modules another function's zip carries too (one piece of code per idea): the source
+# (from the repository root) and its name in the zip. The drift monitor's baseline
+# reader goes in as the namespace package ``drift_monitor`` (no __init__.py, which would
+# import the whole monitor and numpy): the DriftBaseline check runs the monitor's reader.
+SHARED_MODULES: dict[str, tuple[tuple[str, str], ...]] = {
+    "retrain_gate": (
+        ("custom_resources/approved_model_package/package_lookup.py", "package_lookup.py"),
+    ),
+    "drift_baseline": tuple(
+        (f"drift_monitor/{name}.py", f"drift_monitor/{name}.py")
+        for name in ("baseline_fields", "baseline_read", "config")
+    ),
 }
 STEP_CODE = ROOT / "sample_model" / "code"
 SKIPPED_PARTS = {"__pycache__", "tests", ".pytest_cache"}
@@ -142,8 +151,8 @@ def custom_resource_entries(name: str, vendored: Path) -> list[tuple[Path, str]]
     common = ROOT / "custom_resources" / "common"
     if common.is_dir():
         entries += [(p, f"common/{n}") for p, n in files_under(common) if p.suffix == ".py"]
-    for shared in SHARED_MODULES.get(name, ()):
-        entries.append((ROOT / "custom_resources" / shared, Path(shared).name))
+    for source, archived in SHARED_MODULES.get(name, ()):
+        entries.append((ROOT / source, archived))
     return entries + list(files_under(vendored))
 
 

@@ -1,7 +1,10 @@
 """Check a Model Monitor baseline (statistics.json + constraints.json) before it is used.
 
 The checks guarantee what both monitoring backends need: every constraint names a feature
-with a known type, the statistics describe the same features and count the dataset. AWS
+with a known type, the statistics describe the same features and count the dataset, and
+the drift monitor's own reader (drift_monitor.baseline_read, carried in this function's
+zip: scripts/package.py SHARED_MODULES) takes every field it reads, so a field of the
+wrong type fails the deploy with the monitor's message, not every scheduled run. AWS
 calls: two s3:GetObject on the `s3` client made here.
 """
 
@@ -24,11 +27,11 @@ from common.errors import (
 from common.properties import reject_unknown, required_string
 from common.s3uri import S3_URI_PATTERN, S3Location, parse_s3_uri
 
+from drift_monitor.baseline_fields import BaselineError
+from drift_monitor.baseline_read import read_baseline
+
 INFERRED_TYPES = frozenset({"Integral", "Fractional", "String", "Unknown"})
 INFERRED_TYPES_TEXT = ", ".join(sorted(INFERRED_TYPES))
-# Numbers the drift monitor reads from constraints.json (Model Monitor's schema).
-THRESHOLD_KEYS = ("datatype_check_threshold", "domain_content_threshold")
-DISTRIBUTION_THRESHOLD_KEYS = ("comparison_threshold", "categorical_comparison_threshold")
 # CloudFormation rejects a response body over 4,096 bytes; keep 1,024 for the envelope
 # (stack id, request id, logical id, physical id, status).
 DATA_LIMIT_BYTES = 3072
@@ -135,7 +138,6 @@ def check(statistics_doc: Any, constraints_doc: Any, request: BaselineRequest) -
     cons_name = request.constraints.file_name
     check_kinds(statistics_doc, constraints_doc, stats_name, cons_name)
     names = constraint_feature_names(constraints_doc, cons_name)
-    check_monitoring_config(constraints_doc, cons_name)
     known = statistics_feature_names(statistics_doc, stats_name)
     for name in names:
         if name not in known:
@@ -143,6 +145,7 @@ def check(statistics_doc: Any, constraints_doc: Any, request: BaselineRequest) -
                 f"feature {shorten(name, 60)!r} is in {cons_name} but not in {stats_name}; "
                 "use files from the same baselining job"
             )
+    check_monitor_reads(statistics_doc, constraints_doc)
     return names
 
 
@@ -170,7 +173,7 @@ def constraint_feature_names(doc: Mapping[str, Any], label: str) -> tuple[str, .
     for index, feature in enumerate(features):
         name = feature_name(feature, index, label)
         inferred = feature.get("inferred_type")
-        if inferred not in INFERRED_TYPES:
+        if not isinstance(inferred, str) or inferred not in INFERRED_TYPES:
             raise CustomResourceError(
                 f"{label}: features[{index}] ({shorten(name, 40)}) has inferred_type "
                 f"{shorten(str(inferred), 30)!r}; expected one of {INFERRED_TYPES_TEXT}"
@@ -212,46 +215,17 @@ def constraint_feature_names(doc: Mapping[str, Any], label: str) -> tuple[str, .
     return tuple(names)
 
 
-def check_monitoring_config(doc: Mapping[str, Any], label: str) -> None:
-    """The monitor reads these blocks and numbers; refuse them here, not at its first run."""
-    check_config_block(doc.get("monitoring_config"), f"{label}: monitoring_config")
-    for index, feature in enumerate(doc["features"]):
-        overrides = feature.get("monitoringConfigOverrides")
-        where = f"{label}: features[{index}].monitoringConfigOverrides"
-        check_config_block(overrides, where)
-
-
-def check_config_block(block: Any, where: str) -> None:
-    if block is None:
-        return
-    if not isinstance(block, dict):
-        raise CustomResourceError(f"{where} is {kind(block)}, expected an object")
-    check_thresholds(block, THRESHOLD_KEYS, where)
-    distribution = block.get("distribution_constraints")
-    if distribution is None:
-        return
-    if not isinstance(distribution, dict):
+def check_monitor_reads(statistics_doc: Any, constraints_doc: Any) -> None:
+    """Every field the drift monitor reads, of the type it needs (its own reader)."""
+    try:
+        read_baseline(statistics_doc, constraints_doc)
+    except BaselineError as error:
+        # Within CloudFormation's reason (common.errors.REASON_LIMIT): both ends of the
+        # monitor's message are kept, which name the file, the feature and the field.
         raise CustomResourceError(
-            f"{where}.distribution_constraints is {kind(distribution)}, expected an object"
-        )
-    check_thresholds(distribution, DISTRIBUTION_THRESHOLD_KEYS, f"{where}.distribution_constraints")
-
-
-def check_thresholds(block: Mapping[str, Any], keys: Sequence[str], where: str) -> None:
-    for key in keys:
-        if key not in block:
-            continue
-        value = block[key]
-        number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
-        if isinstance(value, str):
-            try:
-                number = float(value)
-            except ValueError:
-                number = None
-        if number is None or not 0 <= number < float("inf"):
-            raise CustomResourceError(
-                f"{where}.{key} is {shorten(repr(value), 30)}; expected a non-negative number"
-            )
+            f"the drift monitor cannot use the baseline: {shorten(str(error), 180)}; "
+            "fix the file or rebaseline"
+        ) from error
 
 
 def statistics_feature_names(doc: Mapping[str, Any], label: str) -> frozenset[str]:

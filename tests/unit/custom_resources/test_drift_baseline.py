@@ -1,6 +1,7 @@
 """Custom::DriftBaseline through its Lambda handler, on moto's S3."""
 
 import json
+import random
 import threading
 import time
 from typing import Any
@@ -8,6 +9,7 @@ from typing import Any
 import baseline_check
 import boto3
 import pytest
+from common.errors import REASON_LIMIT, CustomResourceError
 from cr_support import (
     REGION,
     CallLog,
@@ -304,33 +306,37 @@ def test_feature_name_the_dashboard_json_cannot_carry_fails(responses, s3, name)
     )
 
 
+MONITOR_REFUSES = "the drift monitor cannot use the baseline: "
+MONITOR_ADVICE = "; fix the file or rebaseline"
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
         (
             lambda doc: doc.__setitem__("monitoring_config", ["Enabled"]),
-            "constraints.json: monitoring_config is a list, expected an object",
+            "constraints.json: monitoring_config must be an object, got ['Enabled']",
         ),
         (
             lambda doc: doc.setdefault("monitoring_config", {}).__setitem__(
                 "datatype_check_threshold", "high"
             ),
-            "constraints.json: monitoring_config.datatype_check_threshold is 'high'; "
-            "expected a non-negative number",
+            "constraints.json: monitoring_config.datatype_check_threshold must be a "
+            "non-negative number, got 'high'",
         ),
         (
             lambda doc: doc.setdefault("monitoring_config", {}).__setitem__(
                 "distribution_constraints", {"comparison_threshold": -1}
             ),
             "constraints.json: monitoring_config.distribution_constraints.comparison_threshold "
-            "is -1; expected a non-negative number",
+            "must be a non-negative number, got -1",
         ),
         (
             lambda doc: doc["features"][1].__setitem__(
                 "monitoringConfigOverrides", {"distribution_constraints": "off"}
             ),
-            "constraints.json: features[1].monitoringConfigOverrides.distribution_constraints "
-            "is a string, expected an object",
+            "constraints.json: features['income'].monitoringConfigOverrides."
+            "distribution_constraints must be an object, got 'off'",
         ),
     ],
 )
@@ -339,7 +345,60 @@ def test_malformed_monitoring_config_fails_the_deploy(responses, s3, change, mes
     change(doc)
     upload_pair(s3, statistics(), doc)
 
-    assert failed_reason(responses_after_create(responses)) == message
+    reason = failed_reason(responses_after_create(responses))
+    assert reason == MONITOR_REFUSES + message + MONITOR_ADVICE
+
+
+def test_a_statistics_field_of_the_wrong_type_fails_the_deploy_naming_it(responses, s3):
+    """Deep fields too, which only the monitor's reader knows: a KLL sketch item that is
+    not a number would otherwise fail every scheduled run."""
+    stats = statistics()
+    numeric = next(f for f in stats["features"] if "numerical_statistics" in f)
+    sketch = numeric["numerical_statistics"]["distribution"]["kll"]["sketch"]
+    sketch["data"][0][0] = "BASE64"
+    upload_pair(s3, stats, constraints())
+
+    reason = failed_reason(responses_after_create(responses))
+    assert reason == (
+        f"{MONITOR_REFUSES}statistics.json feature {numeric['name']!r} numerical_statistics"
+        f".distribution.kll.sketch.data[0] must hold numbers only{MONITOR_ADVICE}"
+    )
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_deploy_refuses_every_baseline_the_monitor_would_refuse(seed):
+    """Fields of every JSON type anywhere in both files: whatever the drift monitor's
+    loader refuses, the custom resource refuses too (with the monitor's own message when
+    its structural checks pass), so no such baseline reaches a scheduled run."""
+    from drift_monitor.baseline_model import BaselineError, load_baseline
+    from tests.unit.drift_monitor.dm_helpers import VALUES, mutated
+
+    request = baseline_check.parse_properties(props())
+    pick = random.Random(seed)
+    by_monitor = 0
+    for k in range(60):
+        stats, cons = statistics(), constraints()
+        if k % 2:
+            stats = mutated(stats, pick, VALUES, changes=2, into_lists=True)
+        else:
+            cons = mutated(cons, pick, VALUES, changes=2, into_lists=True)
+        try:
+            load_baseline(stats, cons)
+            monitor_error = None
+        except BaselineError as error:
+            monitor_error = str(error)
+        try:
+            baseline_check.check(stats, cons, request)
+            deploy_error = None
+        except CustomResourceError as error:
+            deploy_error = str(error)
+        if monitor_error is not None:
+            assert deploy_error is not None, monitor_error
+            assert len(deploy_error) <= REASON_LIMIT
+            if deploy_error.startswith(MONITOR_REFUSES):
+                by_monitor += 1
+                assert monitor_error[:80] in deploy_error
+    assert by_monitor  # the monitor's reader decided some cases, not only the structure
 
 
 def test_numeric_strings_in_monitoring_config_are_accepted(responses, s3):

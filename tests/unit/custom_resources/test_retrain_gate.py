@@ -335,28 +335,6 @@ def test_handler_publishes_then_raises_an_aws_fault_so_lambda_retries(handler):
     assert "ThrottlingException" in clients["sns"].messages[0]["reason"]
 
 
-def test_handler_imports_from_its_zip_layout(tmp_path):
-    # The zip: retrain_gate's files, common/ and package_lookup.py at the root
-    # (scripts/package.py SHARED_MODULES), nothing else of this repository.
-    import shutil
-    import subprocess
-
-    root = tmp_path / "zip"
-    shutil.copytree(SOURCES / "retrain_gate", root, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(
-        SOURCES / "common", root / "common", ignore=shutil.ignore_patterns("__pycache__")
-    )
-    shutil.copy(SOURCES / "approved_model_package" / "package_lookup.py", root)
-    probe = "import sys; sys.path[:0] = [sys.argv[1]]; import handler; print(handler.__file__)"
-    environment = {"AWS_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
-    result = subprocess.run(
-        [sys.executable, "-c", probe, str(root)], cwd=tmp_path, capture_output=True,
-        text=True, check=False, timeout=60, env=environment,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == str(root / "handler.py")
-
-
 def test_the_build_schedules_input_is_a_schedule_trigger_named_by_its_occurrence():
     from cfnlint.decode import cfn_yaml
 

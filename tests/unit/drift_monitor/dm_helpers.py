@@ -65,6 +65,17 @@ def key_paths(value: Any, into_lists: bool, prefix: tuple[Any, ...] = ()) -> lis
     return found
 
 
+# Values of every JSON type, many of them capture-shaped, for the fuzz tests' mutations.
+VALUES: list[Any] = [
+    None, True, 0, -1, 2.5, 1e300, "", " ", "CSV", "JSON", "BASE64", "text/csv",
+    "application/json", "application/jsonlines", "1,2,3", "1,2", "[1, 2, 3]",
+    '{"a": 1}', "MSwyLDM=", "2026-11-23T15:30:00Z", "x" * 40, [], [1, 2, 3], ["1,2,3"],
+    {}, {"data": "1"}, {"instances": [[1, 2, 3]]}, '"1",2,3', "1,2,3\n4,5,6", "1\r,2,3",
+    "1,,3", "a,b,c", "1,2,3\u2028", "1,2,3\x0c", "\ufeff1,2,3", "1,2,3,4", "nan,inf,-0",
+    '[{"a": 1, "z": 2}]', '{"instances": [1, 2, 3]}', "1,2,3\n", "\n", ",,",
+]  # fmt: skip
+
+
 def mutated(
     document: Any, pick: random.Random, values: list[Any], changes: int, into_lists: bool
 ) -> Any:
@@ -79,5 +90,6 @@ def mutated(
         if isinstance(parent, dict) and pick.random() < 0.2:
             parent.pop(where[-1], None)
         elif isinstance(parent, (dict, list)):
-            parent[where[-1]] = pick.choice(values)
+            # A copy: a later change must not reach into ``values`` (or make a cycle).
+            parent[where[-1]] = copy.deepcopy(pick.choice(values))
     return document

@@ -6,8 +6,7 @@ import json
 import random
 
 import pytest
-from dm_helpers import block, docs_of, mutated, record
-from test_capture_fuzz import VALUES
+from dm_helpers import VALUES, block, docs_of, mutated, record
 
 from drift_monitor import BaselineError, run_monitor
 from drift_monitor.baseline_model import load_baseline

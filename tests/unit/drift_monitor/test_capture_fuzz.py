@@ -7,18 +7,10 @@ import random
 from typing import Any
 
 import pytest
-from dm_helpers import baseline_of, block, mutated, record
+from dm_helpers import VALUES, baseline_of, block, mutated, record
 from test_capture import parse
 
 WINDOW = ("2026-11-23T15:00:00", "2026-11-23T16:00:00")
-VALUES: list[Any] = [
-    None, True, 0, -1, 2.5, 1e300, "", " ", "CSV", "JSON", "BASE64", "text/csv",
-    "application/json", "application/jsonlines", "1,2,3", "1,2", "[1, 2, 3]",
-    '{"a": 1}', "MSwyLDM=", "2026-11-23T15:30:00Z", "x" * 40, [], [1, 2, 3], ["1,2,3"],
-    {}, {"data": "1"}, {"instances": [[1, 2, 3]]}, '"1",2,3', "1,2,3\n4,5,6", "1\r,2,3",
-    "1,,3", "a,b,c", "1,2,3\u2028", "1,2,3\x0c", "\ufeff1,2,3", "1,2,3,4", "nan,inf,-0",
-    '[{"a": 1, "z": 2}]', '{"instances": [1, 2, 3]}', "1,2,3\n", "\n", ",,",
-]  # fmt: skip
 
 
 @pytest.fixture

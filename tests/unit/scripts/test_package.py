@@ -182,6 +182,17 @@ def test_retrain_gate_zip_carries_the_shared_package_lookup(two_builds):
     assert {"handler.py", "gate.py", "package_lookup.py", "common/errors.py"} <= set(entries)
 
 
+def test_drift_baseline_zip_carries_the_monitors_baseline_reader_without_the_monitor(two_builds):
+    out, _, _ = two_builds
+    entries = set(names(built_zip(out, "drift_baseline")))
+    reader = {"drift_monitor/baseline_read.py", "drift_monitor/baseline_fields.py"}
+    assert reader | {"drift_monitor/config.py", "baseline_check.py"} <= entries
+    # A namespace package: an __init__.py would import the whole monitor and numpy.
+    assert sorted(e for e in entries if e.startswith("drift_monitor/")) == sorted(
+        f"drift_monitor/{n}.py" for n in ("baseline_fields", "baseline_read", "config")
+    )
+
+
 def test_step_code_has_the_scripts_and_the_monitor_and_a_reproducible_sourcedir(tmp_path):
     keys_a = package.write_step_code(tmp_path / "a")
     keys_b = package.write_step_code(tmp_path / "b")
