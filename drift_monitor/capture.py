@@ -199,14 +199,18 @@ class CaptureParser:
         the window (or all outside it). False, having counted nothing, otherwise: the
         caller then goes block by block and, where needed, line by line.
 
-        The checks, each exact: no empty line, one decoded record per line (msgspec skips
-        a whitespace-only line and reads two values off one line: either changes the
-        count), encoding ``CSV`` and a CSV content type on every record, inference times
-        all inside ``[start, end)`` (their minimum and maximum: comparing whole ISO
-        strings with 19-character bounds is the same as comparing their first 19
-        characters), no quote, ``\\r`` or embedded newline in any input, and Arrow's
-        reader, which refuses a row of another width and a numeric field that is not a
-        number, returning one row per record."""
+        The checks: no empty line, one decoded record per line (msgspec skips a
+        whitespace-only line and reads two values off one line: either changes the
+        count; both in one unit cancel out, as do two records on one line and one record
+        written across two lines, and the unit is then taken as the records msgspec
+        read where the line path counts the odd lines malformed: no capture writer
+        produces such a unit, and telling it apart would cost one more pass over every
+        unit, so that case alone is not exact), encoding ``CSV`` and a CSV content type
+        on every record, inference times all inside ``[start, end)`` (their minimum and
+        maximum: comparing whole ISO strings with 19-character bounds is the same as
+        comparing their first 19 characters), no quote, ``\\r`` or embedded newline in
+        any input, and Arrow's reader, which refuses a row of another width and a numeric
+        field that is not a number, returning one row per record."""
         fast = self.fast
         text_csv, any_csv = fast.CSV_TIMED_DECODERS if self.filtered else fast.CSV_DECODERS
         try:
@@ -280,7 +284,9 @@ class CaptureParser:
                 inside = [True] * len(inputs)
         except self.fast.DecodeErrors:
             inputs = []
-        if len(inputs) != len(block):  # a line failed, or held two values: check each
+        # A line failed, or held two values: check each (the same count as _take_unit's,
+        # with the same one inexact case).
+        if len(inputs) != len(block):
             for line in block:
                 self.feed_line(line)
             return
