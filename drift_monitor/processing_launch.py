@@ -33,7 +33,6 @@ DATA_LOCAL = "/opt/ml/processing/endpointdata"
 STATS_LOCAL = "/opt/ml/processing/baseline/stats"
 CONSTRAINTS_LOCAL = "/opt/ml/processing/baseline/constraints"
 STATE_LOCAL = "/opt/ml/processing/resultdata"
-CODE_BUNDLE = "drift_monitor_processing.zip"
 MAX_ATTEMPTS = 3
 VOLUME_GB = 30  # capture is streamed from the instance's volume: a shard's files fit
 MAX_RUNTIME_S = 6 * 3600
@@ -61,7 +60,10 @@ class ProcessingConfig:
     image_uri: str
     instance_type: str
     max_instances: int
-    code_uri: str  # s3://<templates bucket>/<prefix>functions/drift_monitor_processing.zip
+    # s3://<templates bucket>/<prefix>functions/drift_monitor_processing-<hash>.zip: the
+    # packaged key is content-hashed (scripts/package.py), so the entrypoint takes its name
+    # from here.
+    code_uri: str
     kms_key: str | None
 
 
@@ -170,8 +172,10 @@ def processing_request(
         "RoleArn": config.role_arn,
         "AppSpecification": {
             "ImageUri": config.image_uri,
-            # Python runs a zip's __main__.py: the bundle's bootstrap.
-            "ContainerEntrypoint": ["python3", f"{CODE_LOCAL}/{CODE_BUNDLE}"],
+            # Python runs a zip's __main__.py: the bundle's bootstrap. An S3Prefix input
+            # naming one object puts it at LocalPath under its own file name
+            # (ProcessingS3Input; the SageMaker Python SDK's ScriptProcessor relies on it).
+            "ContainerEntrypoint": ["python3", f"{CODE_LOCAL}/{_basename(config.code_uri)}"],
         },
         "ProcessingInputs": [
             _input("code", config.code_uri, CODE_LOCAL),

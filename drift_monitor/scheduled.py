@@ -42,6 +42,18 @@ class ConfigError(ValueError):
     """A required environment variable is missing or invalid."""
 
 
+def code_bundle_uri(uri: str) -> str:
+    """The Processing code: one .zip object (``python3 <bundle>.zip`` runs it), named
+    by its full key, so the container finds it under that file name."""
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    if not uri.startswith("s3://") or not bucket or not key.endswith(".zip"):
+        raise ConfigError(
+            "DRIFTGATE_PROCESSING_CODE_S3_URI must be the s3://bucket/key of the "
+            f"drift_monitor_processing bundle (a .zip), got {uri!r}"
+        )
+    return uri
+
+
 # Window lengths of the schedules monitoring.yml offers: every 15 minutes, hourly, daily.
 SCHEDULE_PERIODS = (15, 60, 1440)
 # <output>/<schedule>/latest/ holds the last scheduled run's report and summary.
@@ -97,7 +109,7 @@ class ScheduledConfig:
                 image_uri=need("DRIFTGATE_PROCESSING_IMAGE_URI"),
                 instance_type=need("DRIFTGATE_PROCESSING_INSTANCE_TYPE"),
                 max_instances=max_instances,
-                code_uri=need("DRIFTGATE_PROCESSING_CODE_S3_URI"),
+                code_uri=code_bundle_uri(need("DRIFTGATE_PROCESSING_CODE_S3_URI")),
                 kms_key=env.get("DRIFTGATE_KMS_KEY_ARN", "").strip() or None,
             )
         rate = integer("DRIFTGATE_BYTES_PER_SECOND", DEFAULT_BYTES_PER_SECOND)

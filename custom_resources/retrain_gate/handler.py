@@ -4,6 +4,10 @@ Thin: configuration from the environment, clients, then gate.decide and gate.pub
 An event the gate cannot act on is published and returned (a retry would not help); a
 failed SageMaker call is published and raised so Lambda retries the async invocation
 (the request token keeps a retry from starting a second execution).
+
+Timeout 150 s (build.yml): a start makes five calls in a row (ListPipelineExecutions,
+ListModelPackages, DescribeModelPackage, StartPipelineExecution, sns:Publish), each
+bounded at 24 s by common.aws, so the publish is reached even when every call is slow.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ finishes the window on the job's end event; the Lambda path gives the same bytes
 from __future__ import annotations
 
 import json
+import os
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,6 +38,15 @@ ANALYSIS_FILES = (
 )
 
 
+def packaged_code_key(dist: Path) -> str:
+    """The bundle's key as the packaged monitoring.yml names it (content-hashed by
+    scripts/package.py), under this test's templates prefix."""
+    text = (dist / "templates" / "monitoring.yml").read_text(encoding="utf-8")
+    (name,) = set(re.findall(r"functions/(drift_monitor_processing-[0-9a-f]+\.zip)", text))
+    assert (dist / "functions" / name).is_file(), name
+    return f"driftgate/functions/{name}"
+
+
 @pytest.fixture
 def aws(tmp_path, dist, monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
@@ -45,8 +56,10 @@ def aws(tmp_path, dist, monkeypatch):
         s3 = boto3.client("s3", region_name=REGION)
         for bucket in (DATA, HOSTING, ARTIFACTS):
             s3.create_bucket(Bucket=bucket)
-        (bundle,) = (dist / "functions").glob("drift_monitor_processing-*.zip")
-        s3.upload_file(str(bundle), HOSTING, "driftgate/functions/drift_monitor_processing.zip")
+        # Where `make publish` puts it: the job must find the bundle under that name.
+        code_key = packaged_code_key(dist)
+        s3.upload_file(str(dist / "functions" / code_key.rsplit("/", 1)[1]), HOSTING, code_key)
+        monkeypatch.setenv("TEST_PROCESSING_CODE_S3_URI", f"s3://{HOSTING}/{code_key}")
         reference = gen.write_reference_csv(tmp_path / "ref.csv", gen.reference_frame(3000, 0))
         build_baseline(str(reference), str(tmp_path / "baseline"), header=True)
         for name in ("statistics.json", "constraints.json"):
@@ -79,9 +92,7 @@ def config(max_instances: int, bytes_per_second: int = 100_000_000) -> Scheduled
         "DRIFTGATE_PROCESSING_ROLE_ARN": "arn:aws:iam::123456789012:role/processing",
         "DRIFTGATE_PROCESSING_IMAGE_URI": "123.dkr.ecr.us-east-1.amazonaws.com/sklearn:1",
         "DRIFTGATE_PROCESSING_INSTANCE_TYPE": "ml.m5.xlarge",
-        "DRIFTGATE_PROCESSING_CODE_S3_URI": (
-            f"s3://{HOSTING}/driftgate/functions/drift_monitor_processing.zip"
-        ),
+        "DRIFTGATE_PROCESSING_CODE_S3_URI": os.environ["TEST_PROCESSING_CODE_S3_URI"],
         "DRIFTGATE_BYTES_PER_SECOND": str(bytes_per_second),
     }
     return ScheduledConfig.from_env(env)

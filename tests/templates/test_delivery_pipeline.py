@@ -288,6 +288,17 @@ def test_approval_goes_to_the_topic_and_production_bakes_with_rollback(templates
     assert window[0] == "HasDeploymentWindow" and window[2] == {"Ref": "AWS::NoValue"}
 
 
+def test_a_rollback_target_outlives_the_longest_gap_between_production_runs(templates):
+    """Stage rollback re-runs the last good run's artifacts. The build's default retrain
+    is monthly, so a good production run is often older than a month when the next one
+    needs rolling back; the artifacts are kept over a year."""
+    bucket = templates["delivery.yml"]["Resources"]["ArtifactBucket"]["Properties"]
+    (rule,) = bucket["LifecycleConfiguration"]["Rules"]
+    assert rule["ExpirationInDays"] > 366
+    schedule = templates["build.yml"]["Parameters"]["RetrainSchedule"]["Default"]
+    assert schedule.startswith("cron(") and schedule.split()[2] != "*", schedule  # monthly
+
+
 def test_the_approval_rule_matches_this_group_and_approved_only(templates):
     pattern = templates["delivery.yml"]["Resources"]["ApprovalRule"]["Properties"]["EventPattern"]
     assert pattern["detail-type"] == ["SageMaker Model Package State Change"]

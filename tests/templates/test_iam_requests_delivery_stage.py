@@ -6,11 +6,13 @@ stack and resource deployed for a configuration, under the name CloudFormation g
 it, plus the read-back and delete lookups each resource type's registry schema lists.
 """
 
+import json
 from typing import Any
 
 import pytest
 
 from tests.templates import iam_model
+from tests.templates.conftest import PARAMETERS_DIR
 from tests.templates.iam_model import ACCOUNT, REGION, SUFFIX, allowed, refusals, render
 from tests.templates.test_iam_requests_delivery import params, statements
 
@@ -207,7 +209,14 @@ def resource_requests(child, cp, logical_id: str, resource: dict[str, Any]) -> l
         name = (
             render(props["Name"], cp, child) if "Name" in props else name_of(child, cp, logical_id)
         )
-        actions = ("PutRule", "DescribeRule", "PutTargets", "RemoveTargets", "DeleteRule")
+        actions = (
+            "PutRule",
+            "DescribeRule",
+            "TagResource",
+            "PutTargets",
+            "RemoveTargets",
+            "DeleteRule",
+        )
         out += [(f"events:{a}", arn.format("events") + f"rule/{name}", {}) for a in actions]
     elif kind == "AWS::Scheduler::Schedule":
         name = render(props["Name"], cp, child)
@@ -342,6 +351,18 @@ def handler_reads(kind: str) -> set[str]:
     return reads
 
 
+def resource_arn(child: dict, cp: dict, logical_id: str, resource: dict) -> str:
+    """The resource's own ARN, as its modelled requests name it (a scalable target,
+    whose requests take no ARN, gets a sample one: its id is generated)."""
+    service = service_of(resource["Type"])
+    arns = [
+        arn
+        for a, arn, _ in resource_requests(child, cp, logical_id, resource)
+        if a.startswith(service + ":") and arn != "*"
+    ]
+    return arns[0] if arns else f"arn:aws:{service}:{REGION}:{ACCOUNT}:scalable-target/0a1b2c3d4e5f"
+
+
 def service_of(kind: str) -> str:
     return {"ApplicationAutoScaling": "application-autoscaling"}.get(
         kind.split("::")[1], kind.split("::")[1].lower()
@@ -367,18 +388,59 @@ def test_the_stage_stack_role_lets_cloudformation_read_back_and_delete(
             if resource.get("Condition") and not cp["conditions"][resource["Condition"]]:
                 continue
             service = service_of(kind)
-            arns = [
-                arn
-                for a, arn, _ in resource_requests(child, cp, logical_id, resource)
-                if a.startswith(service + ":") and arn != "*"
-            ]
-            target = (
-                arns[0]
-                if arns
-                else f"arn:aws:{service}:{REGION}:{ACCOUNT}:scalable-target/0a1b2c3d4e5f"
-            )
+            target = resource_arn(child, cp, logical_id, resource)
             for permission in handler_reads(kind):
                 if permission.startswith(service + ":"):
                     requests.append((permission, "*" if permission in NO_RESOURCE else target, {}))
+    role = statements(templates, "StageStackRole", p)
+    assert refusals(role, requests) == []
+
+
+def test_the_stage_parameter_files_tag_the_stage_stacks(templates):
+    """The premise of the next test: the deploy actions pass these files as
+    TemplateConfiguration, whose Tags CloudFormation puts on every taggable resource."""
+    for stage in ("staging", "prod"):
+        config = json.loads((PARAMETERS_DIR / "stages" / f"{stage}.json").read_text())
+        assert config["Tags"], stage
+
+
+def handler_tagging(kind: str) -> set[str]:
+    """The tag calls a resource type's create handler makes when the stack is tagged
+    (registry schema: ``tagging.taggable`` and ``tagOnCreate``, the create permissions
+    that are also tagging permissions)."""
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema(REGION, kind).schema
+    tagging = schema.get("tagging") or {}
+    if not (tagging.get("taggable") and tagging.get("tagOnCreate")):
+        return set()
+    creates = set(schema["handlers"]["create"]["permissions"])
+    return creates & set(tagging.get("permissions", []))
+
+
+@pytest.mark.parametrize(
+    ("stage", "backend", "api"),
+    [("staging", "builtin", "iam"), ("prod", "model-monitor", "api-key")],
+)
+def test_the_stage_stack_role_may_tag_every_taggable_resource(templates, stage, backend, api):
+    """Knowledge Center, "CloudFormation stack operations fail after I tag resources":
+    without the tag permission the create fails. Every resource type whose schema tags on
+    create gets its tag call allowed on its own ARN."""
+    p = params(MonitoringBackend=backend)
+    requests: list[iam_model.Authorization] = []
+    tagged_kinds = set()
+    for _, _, child, cp in stage_stacks(
+        templates, p, stage, InferenceApi=api, InferenceApiLoggingRole="create"
+    ):
+        for logical_id, resource in child["Resources"].items():
+            kind = resource["Type"]
+            if kind.startswith("Custom::") or kind.startswith("AWS::ApiGateway::"):
+                continue  # custom: no tags; API Gateway: PUT /tags, modelled above
+            if resource.get("Condition") and not cp["conditions"][resource["Condition"]]:
+                continue
+            for permission in handler_tagging(kind):
+                tagged_kinds.add(kind)
+                requests.append((permission, resource_arn(child, cp, logical_id, resource), {}))
+    assert {"AWS::Events::Rule", "AWS::ApplicationAutoScaling::ScalableTarget"} <= tagged_kinds
     role = statements(templates, "StageStackRole", p)
     assert refusals(role, requests) == []

@@ -322,10 +322,9 @@ def job_requests(
     "CreateProcessingJob API: Execution Role Permissions"): lists each S3Prefix input's
     prefix and reads its objects (SSE-KMS under `input_key`: kms:Decrypt through S3, as
     capture, the baselines build.yml writes and the monitor's manifest all are), reads a
-    ManifestFile and the objects it lists, writes
-    each output under its S3Uri (KMS data key when KmsKeyId is set), a grant on the
-    volume key, pulls the image from ECR (iam_model.image_pull_requests), and writes the
-    job's logs."""
+    ManifestFile and the objects it lists, writes each output under its S3Uri (a KMS
+    data key and kms:Encrypt when KmsKeyId is set), a grant on the volume key, pulls the
+    image from ECR (iam_model.image_pull_requests), and writes the job's logs."""
     out: list[iam_model.Authorization] = []
     via_s3 = {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}
     for item in job["ProcessingInputs"]:
@@ -340,6 +339,9 @@ def job_requests(
         out.append(("s3:PutObject", f"arn:aws:s3:::{bucket}/{key}/shard-0.json", {}))
     if job["ProcessingOutputConfig"].get("KmsKeyId"):
         out.append(("kms:GenerateDataKey", job["ProcessingOutputConfig"]["KmsKeyId"], via_s3))
+        # "If you specify a KMS key in the output configuration of your processing job":
+        # the guide adds kms:Encrypt on it (the calling service is not named).
+        out.append(("kms:Encrypt", job["ProcessingOutputConfig"]["KmsKeyId"], {}))
     volume_key = job["ProcessingResources"]["ClusterConfig"].get("VolumeKmsKeyId")
     if volume_key:
         out.append(("kms:CreateGrant", volume_key, {}))

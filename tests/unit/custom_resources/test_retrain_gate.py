@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from cr_support import SOURCES
+from cr_support import ROOT, SOURCES
 
 sys.path.insert(0, str(SOURCES / "retrain_gate"))
 import gate
@@ -394,3 +394,42 @@ def test_the_baselines_the_build_registers_fit_the_jobs_environment():
     # (allow 64); the longest file the package names under it.
     longest = f"s3://{'b' * 63}/{'p' * 21}/build/baselines/{'e' * 64}/drift_check/constraints.json"
     assert len(longest) <= gate.ENVIRONMENT_VALUE_LIMIT
+
+
+class CallCounter:
+    """A client stand-in that counts the AWS calls made through it."""
+
+    def __init__(self, client: Any, calls: list[str]):
+        self._client, self._calls = client, calls
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._client, name)
+
+        def call(**kwargs: Any) -> Any:
+            self._calls.append(name)
+            return method(**kwargs)
+
+        return call
+
+
+def test_the_functions_timeout_outlasts_every_call_of_a_start_at_its_worst(handler, monkeypatch):
+    """Each call is bounded by common.aws (WORST_CASE_CALL_SECONDS, retries included); a
+    start is the longest path, and the function must still publish after it."""
+    from cfnlint.decode import decode
+    from common.aws import WORST_CASE_CALL_SECONDS
+
+    module, clients = handler
+    calls: list[str] = []
+    counted = {service: CallCounter(client, calls) for service, client in clients.items()}
+    monkeypatch.setattr(module.boto3, "client", lambda service, **_: counted[service])
+    assert module.handler(event("schedule"), None)["action"] == "started"
+    assert calls == [
+        "list_pipeline_executions",
+        "list_model_packages",
+        "describe_model_package",
+        "start_pipeline_execution",
+        "publish",
+    ]
+    build, _ = decode(str(ROOT / "templates" / "build.yml"))
+    function = build["Resources"]["RetrainGateFunction"]["Properties"]
+    assert function["Timeout"] >= len(calls) * WORST_CASE_CALL_SECONDS + 10

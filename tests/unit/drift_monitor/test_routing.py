@@ -92,6 +92,11 @@ def test_the_request_isolates_the_network_and_encrypts_volumes_and_outputs():
     )
     cluster = request["ProcessingResources"]["ClusterConfig"]
     assert (cluster["InstanceCount"], cluster["VolumeKmsKeyId"]) == (4, "key")
+    # The code input names one object, which SageMaker puts under its own file name.
+    assert request["AppSpecification"]["ContainerEntrypoint"] == [
+        "python3",
+        "/opt/ml/processing/input/code/code.zip",
+    ]
     assert request["ProcessingOutputConfig"]["KmsKeyId"] == "key"
     assert request["NetworkConfig"]["EnableNetworkIsolation"] is True
     distributions = {
@@ -123,3 +128,50 @@ def test_processing_settings_are_required_once_it_is_switched_on():
         ScheduledConfig.from_env({**env, "DRIFTGATE_PROCESSING_MAX_INSTANCES": "2"})
     with pytest.raises(ConfigError, match="DRIFTGATE_BYTES_PER_SECOND must be positive"):
         ScheduledConfig.from_env({**env, "DRIFTGATE_BYTES_PER_SECOND": "0"})
+
+
+def test_the_entrypoint_runs_the_bundle_under_its_published_content_hashed_name():
+    """`make publish` uploads functions/drift_monitor_processing-<hash>.zip; the job
+    downloads that object to the code folder under that name, so that is what runs."""
+    code = "s3://hosting/driftgate/functions/drift_monitor_processing-0123456789abcdef.zip"
+    config = ProcessingConfig("arn:role", "image:1", "ml.m5.xlarge", 2, code, None)
+    request = processing_request(
+        config,
+        name="job",
+        window=WINDOW,
+        route=plan_route(10**12, 10, 900, 2, MB),
+        output="s3://data/out",
+        statistics_uri="s3://art/b/statistics.json",
+        constraints_uri="s3://art/b/constraints.json",
+        endpoint="ep",
+        schedule="sched",
+        min_records=5,
+    )
+    (code_input,) = [i for i in request["ProcessingInputs"] if i["InputName"] == "code"]
+    assert code_input["S3Input"]["S3Uri"] == code
+    assert request["AppSpecification"]["ContainerEntrypoint"][-1] == (
+        "/opt/ml/processing/input/code/drift_monitor_processing-0123456789abcdef.zip"
+    )
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["s3://hosting/driftgate/functions/", "https://hosting/x.zip", "s3:///x.zip", "s3://h/x.tar"],
+)
+def test_a_processing_code_uri_that_is_not_one_zip_object_is_refused_by_name(code):
+    env = {
+        "DRIFTGATE_ENDPOINT_NAME": "ep",
+        "DRIFTGATE_SCHEDULE_NAME": "s",
+        "DRIFTGATE_CAPTURE_S3_URI": "s3://d/capture",
+        "DRIFTGATE_BASELINE_STATISTICS_S3_URI": "s3://a/s.json",
+        "DRIFTGATE_BASELINE_CONSTRAINTS_S3_URI": "s3://a/c.json",
+        "DRIFTGATE_OUTPUT_S3_URI": "s3://d/monitoring/ep",
+        "DRIFTGATE_PROCESSING_MAX_INSTANCES": "2",
+        "DRIFTGATE_PROCESSING_ROLE_ARN": "arn:role",
+        "DRIFTGATE_PROCESSING_IMAGE_URI": "image:1",
+        "DRIFTGATE_PROCESSING_INSTANCE_TYPE": "ml.m5.xlarge",
+        "DRIFTGATE_PROCESSING_CODE_S3_URI": code,
+    }
+    refused = r"DRIFTGATE_PROCESSING_CODE_S3_URI must be .*\(a \.zip\)"
+    with pytest.raises(ConfigError, match=refused):
+        ScheduledConfig.from_env(env)
