@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ RECENT = 20
 # CreateProcessingJob Environment: values of at most 256 characters. The previous
 # baseline's URIs reach the DataQuality step's environment (build.yml).
 ENVIRONMENT_VALUE_LIMIT = 256
+# build.yml RetrainCooldownMinutes' MaxValue (31 days).
+MAX_COOLDOWN_MINUTES = 44640
 
 
 class GateError(Exception):
@@ -63,10 +66,20 @@ class Config:
                 raise GateError(f"{name} must be true or false, got {value!r}")
             return value == "true"
 
+        # build.yml's RetrainCooldownMinutes is a CloudFormation Number, which takes
+        # decimals too (30.5): a fraction of a minute is a valid cool-down, not a reason
+        # to refuse every trigger.
+        raw = env.get("DRIFTGATE_COOLDOWN_MINUTES", "")
         try:
-            minutes = int(env.get("DRIFTGATE_COOLDOWN_MINUTES", ""))
+            minutes = float(raw)
         except ValueError as error:
-            raise GateError("DRIFTGATE_COOLDOWN_MINUTES must be a whole number") from error
+            raise GateError(
+                f"DRIFTGATE_COOLDOWN_MINUTES must be a number of minutes, got {raw!r}"
+            ) from error
+        if not math.isfinite(minutes) or minutes > MAX_COOLDOWN_MINUTES:
+            raise GateError(
+                f"DRIFTGATE_COOLDOWN_MINUTES must be at most {MAX_COOLDOWN_MINUTES}, got {raw!r}"
+            )
         if minutes < 0:
             raise GateError("DRIFTGATE_COOLDOWN_MINUTES must not be negative")
         missing = [n for n in ("DRIFTGATE_PIPELINE_NAME", "DRIFTGATE_MODEL_PACKAGE_GROUP",

@@ -233,10 +233,24 @@ def test_events_the_gate_cannot_act_on_are_refused_by_name(config, bad, message)
         gate.decide(bad, config, FakeSageMaker(), NOW)
 
 
+def test_a_decimal_cool_down_the_number_parameter_lets_through_is_taken_as_minutes(config):
+    """CloudFormation's Number type accepts 30.5 for RetrainCooldownMinutes."""
+    half = gate.Config.from_env({**ENV, "DRIFTGATE_COOLDOWN_MINUTES": "30.5"})
+    assert half.cooldown == timedelta(minutes=30, seconds=30)
+    fake = FakeSageMaker(executions=[finished("Succeeded", 30)])
+    assert gate.decide(event("schedule"), half, fake, NOW).action == "skipped"
+    fake = FakeSageMaker(executions=[finished("Succeeded", 31)])
+    assert gate.decide(event("schedule"), half, fake, NOW).action == "started"
+
+
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ({"DRIFTGATE_COOLDOWN_MINUTES": "soon"}, "whole number"),
+        ({"DRIFTGATE_COOLDOWN_MINUTES": "soon"}, "must be a number of minutes, got 'soon'"),
+        ({"DRIFTGATE_COOLDOWN_MINUTES": ""}, "must be a number of minutes, got ''"),
+        ({"DRIFTGATE_COOLDOWN_MINUTES": "nan"}, "at most 44640, got 'nan'"),
+        ({"DRIFTGATE_COOLDOWN_MINUTES": "inf"}, "at most 44640"),
+        ({"DRIFTGATE_COOLDOWN_MINUTES": "44641"}, "at most 44640"),
         ({"DRIFTGATE_COOLDOWN_MINUTES": "-1"}, "negative"),
         ({"DRIFTGATE_DRIFT_REGISTERS_NEW_BASELINE": "yes"}, "must be true or false"),
         ({"DRIFTGATE_PIPELINE_NAME": ""}, "missing environment: DRIFTGATE_PIPELINE_NAME"),
