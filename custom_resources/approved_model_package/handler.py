@@ -1,13 +1,15 @@
 """Lambda entry for Custom::ApprovedModelPackage (crhelper wiring only).
 
-Template settings: Runtime python3.13, Handler `handler.handler`, Timeout 90 s, and a role
-allowing sagemaker:ListModelPackages, sagemaker:DescribeModelPackage and
-sagemaker:DescribeModelPackageGroup. Why 90 s: a request makes at most three sequential
-calls (two on success), each bounded at 24 s by common.aws, so a clear FAILED reason always
-arrives before the limit; should anything still overrun, crhelper's timer answers FAILED
-("Execution timed out") half a second before Lambda stops the function.
+Template settings: Runtime python3.13, Handler `handler.handler`, Timeout 150 s, and a
+role allowing sagemaker:ListModelPackages, sagemaker:DescribeModelPackage and
+sagemaker:DescribeModelPackageGroup. Why 150 s: a request makes at most five sequential
+calls (the approved listing may page package_lookup.APPROVED_PAGES times, then a describe,
+or the listing and group lookup that explain why nothing is approved), each bounded at 24 s
+by common.aws, so a clear FAILED reason always arrives before the limit; should anything
+still overrun, crhelper's timer answers FAILED ("Execution timed out") half a second
+before Lambda stops the function.
 
-Set the custom resource's ServiceTimeout to 150 s as well: if the function cannot
+Set the custom resource's ServiceTimeout to 210 s as well: if the function cannot
 start at all (bad package, invocation throttled) the stack then fails in minutes, not
 after CloudFormation's default hour.
 

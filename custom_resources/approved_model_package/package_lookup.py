@@ -35,6 +35,8 @@ MAX_CONTENT_TYPES_CHARS = 1024
 # ListModelPackages returns at most 100 items a page: enough to count a group on the
 # failure path in one call.
 COUNT_PAGE_SIZE = 100
+# Pages of approved packages looked through for the newest one (newest_approved_arn).
+APPROVED_PAGES = 3
 APPROVE_COMMAND = (
     "aws sagemaker update-model-package --model-approval-status Approved --model-package-arn"
 )
@@ -156,25 +158,41 @@ def resolve(client: Any, request: PackageRequest, location: FunctionLocation) ->
 
 
 def newest_approved_arn(client: Any, group_name: str) -> str | None:
-    """The newest approved package's ARN, or None: one ListModelPackages call
-    (Approved, CreationTime, Descending, MaxResults=1) whatever the group's size."""
-    try:
-        response = client.list_model_packages(
-            ModelPackageGroupName=group_name,
-            ModelApprovalStatus=APPROVED,
-            SortBy="CreationTime",
-            SortOrder="Descending",
-            MaxResults=1,
-        )
-    except ClientError as error:
-        # moto returns an empty list for a missing group; accept an explicit error too.
-        if is_not_found(error):
-            raise missing_group(group_name) from error
-        raise aws_failure("sagemaker:ListModelPackages", group_name, error) from error
-    except BotoCoreError as error:
-        raise aws_failure("sagemaker:ListModelPackages", group_name, error) from error
-    summaries = response.get("ModelPackageSummaryList", [])
-    return str(summaries[0]["ModelPackageArn"]) if summaries else None
+    """The newest approved package's ARN, or None: ListModelPackages (Approved,
+    CreationTime, Descending, full pages), at most APPROVED_PAGES calls.
+
+    A filtered SageMaker listing may answer a page with no summaries and a NextToken
+    (the approval filter left nothing on it; AWS's SageMaker project templates page on
+    until a summary arrives), so an empty page with a token is not "none approved"."""
+    token: str | None = None
+    for _ in range(APPROVED_PAGES):
+        paging = {"NextToken": token} if token else {}
+        try:
+            response = client.list_model_packages(
+                ModelPackageGroupName=group_name,
+                ModelApprovalStatus=APPROVED,
+                SortBy="CreationTime",
+                SortOrder="Descending",
+                MaxResults=COUNT_PAGE_SIZE,
+                **paging,
+            )
+        except ClientError as error:
+            # moto returns an empty list for a missing group; accept an explicit error too.
+            if is_not_found(error):
+                raise missing_group(group_name) from error
+            raise aws_failure("sagemaker:ListModelPackages", group_name, error) from error
+        except BotoCoreError as error:
+            raise aws_failure("sagemaker:ListModelPackages", group_name, error) from error
+        summaries = response.get("ModelPackageSummaryList", [])
+        if summaries:
+            return str(summaries[0]["ModelPackageArn"])
+        token = response.get("NextToken")
+        if not token:
+            return None
+    raise CustomResourceError(
+        f"SageMaker listed {APPROVED_PAGES} pages of group {group_name} without an approved "
+        "package and has more; approve a newer version, or name one with Version=<n>"
+    )
 
 
 def latest_approved_arn(client: Any, group_name: str) -> str:
@@ -340,7 +358,7 @@ def latest_approved_baseline(client: Any, group_name: str) -> tuple[str, str] | 
     """DriftCheckBaselines (or ModelMetrics) data-quality URIs of the latest approved
     package, or None when the group has no approved package (a first build).
 
-    One ListModelPackages call (Descending, MaxResults=1) and one DescribeModelPackage.
+    newest_approved_arn's ListModelPackages pages and one DescribeModelPackage.
     """
     arn = newest_approved_arn(client, group_name)
     if arn is None:

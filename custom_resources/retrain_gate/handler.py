@@ -5,9 +5,10 @@ An event the gate cannot act on is published and returned (a retry would not hel
 failed SageMaker call is published and raised so Lambda retries the async invocation
 (the request token keeps a retry from starting a second execution).
 
-Timeout 150 s (build.yml): a start makes five calls in a row (ListPipelineExecutions,
-ListModelPackages, DescribeModelPackage, StartPipelineExecution, sns:Publish), each
-bounded at 24 s by common.aws, so the publish is reached even when every call is slow.
+Timeout 180 s (build.yml): a start makes up to seven calls in a row
+(ListPipelineExecutions, ListModelPackages up to package_lookup.APPROVED_PAGES times,
+DescribeModelPackage, StartPipelineExecution, sns:Publish), each bounded at 24 s by
+common.aws, so the publish is reached even when every call is slow.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Lambda entry of the pipeline's Resolve action (wiring only; logic in resolve.py).
 
 Template settings: Runtime python3.13, Handler `handler.handler`, Timeout 300 s (at most
-three SageMaker calls and one job result, each bounded at 24 s by common.aws, and the
-delete of a stage stack left in ROLLBACK_COMPLETE, waited for up to 30 s before the end).
+five SageMaker calls (package_lookup's paged approved listing and a describe) and one job
+result, each bounded at 24 s by common.aws, and the delete of a stage stack left in
+ROLLBACK_COMPLETE, waited for up to 30 s before the end).
 """
 
 from typing import Any

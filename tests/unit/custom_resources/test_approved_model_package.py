@@ -33,7 +33,7 @@ LATEST_PARAMS = {
     "ModelApprovalStatus": "Approved",
     "SortBy": "CreationTime",
     "SortOrder": "Descending",
-    "MaxResults": 1,
+    "MaxResults": 100,
 }
 INFERENCE = {
     "Containers": [{"Image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/churn:1"}],
@@ -290,13 +290,45 @@ def test_latest_lookup_costs_the_same_for_1_and_1000_versions(responses, session
     assert calls["large"] == ["sagemaker:ListModelPackages", "sagemaker:DescribeModelPackage"]
 
 
-def test_latest_lookup_never_follows_next_token(responses, session):
+def test_latest_lookup_stops_at_the_first_page_holding_an_approved_package(responses, session):
     bulk_register(5, "Approved", GROUP)
     log = record_calls(session)
 
     run("Create", props())
 
     assert log.params("ListModelPackages") == [LATEST_PARAMS]
+
+
+class PagedRegistry:
+    """ListModelPackages as a filtering-after-paging service may answer: empty pages
+    that still carry a NextToken before the page with the approved package."""
+
+    def __init__(self, pages: list[list[str]], last_has_token: bool = False):
+        self.pages, self.last_has_token, self.calls = pages, last_has_token, []
+
+    def list_model_packages(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(kwargs)
+        index = int(kwargs.get("NextToken", "0"))
+        more = index + 1 < len(self.pages) or self.last_has_token
+        page = {"ModelPackageSummaryList": [{"ModelPackageArn": a} for a in self.pages[index]]}
+        return {**page, **({"NextToken": str(index + 1)} if more else {})}
+
+
+def test_an_empty_page_with_a_next_token_is_not_none_approved():
+    registry = PagedRegistry([[], [], [arn(7)]])
+    assert package_lookup.newest_approved_arn(registry, GROUP) == arn(7)
+    assert [c.get("NextToken") for c in registry.calls] == [None, "1", "2"]
+    assert all(
+        {k: v for k, v in c.items() if k != "NextToken"} == LATEST_PARAMS for c in registry.calls
+    )
+
+
+def test_an_empty_last_page_is_none_approved_and_endless_empty_pages_are_named():
+    assert package_lookup.newest_approved_arn(PagedRegistry([[], []]), GROUP) is None
+    endless = PagedRegistry([[], [], [], []], last_has_token=True)
+    with pytest.raises(package_lookup.CustomResourceError, match="3 pages of group churn-model"):
+        package_lookup.newest_approved_arn(endless, GROUP)
+    assert len(endless.calls) == package_lookup.APPROVED_PAGES == 3
 
 
 # --- Baselines -----------------------------------------------------------------------

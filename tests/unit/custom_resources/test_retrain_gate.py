@@ -83,7 +83,7 @@ class FakeSageMaker:
         return {"PipelineExecutionArn": self.tokens[token]}
 
     def list_model_packages(self, **kwargs):
-        assert kwargs["SortOrder"] == "Descending" and kwargs["MaxResults"] == 1
+        assert kwargs["SortOrder"] == "Descending" and kwargs["MaxResults"] == 100
         if self.previous is None:
             return {"ModelPackageSummaryList": []}
         return {"ModelPackageSummaryList": [{"ModelPackageArn": "arn:pkg/1"}]}
@@ -431,15 +431,27 @@ def test_the_functions_timeout_outlasts_every_call_of_a_start_at_its_worst(handl
     start is the longest path, and the function must still publish after it."""
     from cfnlint.decode import decode
     from common.aws import WORST_CASE_CALL_SECONDS
+    from package_lookup import APPROVED_PAGES
 
     module, clients = handler
+    registry = clients["sagemaker"]
+    answer = registry.list_model_packages
+
+    def paged(**kwargs: Any) -> dict[str, Any]:
+        # The longest lookup: every page but the last empty, with a NextToken.
+        page = int(kwargs.get("NextToken", "1"))
+        if page < APPROVED_PAGES:
+            return {"ModelPackageSummaryList": [], "NextToken": str(page + 1)}
+        return answer(**{k: v for k, v in kwargs.items() if k != "NextToken"})
+
+    monkeypatch.setattr(registry, "list_model_packages", paged, raising=False)
     calls: list[str] = []
     counted = {service: CallCounter(client, calls) for service, client in clients.items()}
     monkeypatch.setattr(module.boto3, "client", lambda service, **_: counted[service])
     assert module.handler(event("schedule"), None)["action"] == "started"
     assert calls == [
         "list_pipeline_executions",
-        "list_model_packages",
+        *["list_model_packages"] * APPROVED_PAGES,
         "describe_model_package",
         "start_pipeline_execution",
         "publish",
