@@ -15,11 +15,13 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from common.aws import client_config
-from common.errors import CustomResourceError
+from common.errors import CustomResourceError, error_code
 
 LOGGER = logging.getLogger(__name__)
 # PutJobFailureResult's failureDetails.message allows up to 5000 characters.
 FAILURE_MESSAGE_LIMIT = 5000
+# PutJobSuccessResult / PutJobFailureResult errors meaning the job takes no result now.
+JOB_GONE_CODES = frozenset({"InvalidJobStateException", "JobNotFoundException"})
 
 
 class ActionError(Exception):
@@ -85,7 +87,28 @@ def run_job(
         LOGGER.exception("unexpected failure")
         report_failure(client, job_id, f"unexpected {type(error).__name__}: {error}")
         return
-    client.put_job_success_result(jobId=job_id, outputVariables=variables)
+    try:
+        client.put_job_success_result(jobId=job_id, outputVariables=variables)
+    except (ClientError, BotoCoreError) as error:
+        # Refused (output variables too large, invalid, throttled past the retries): the
+        # action must still end, with the reason, not wait for its timeout.
+        if job_gone(job_id, error):
+            return
+        report_failure(
+            client,
+            job_id,
+            f"the action's work finished but codepipeline:PutJobSuccessResult refused its "
+            f"result ({error}); retry the action",
+        )
+
+
+def job_gone(job_id: str, error: Exception) -> bool:
+    """The job no longer takes a result (it timed out, or another attempt reported):
+    nothing to report, and raising would only make Lambda run the work again."""
+    if isinstance(error, ClientError) and error_code(error) in JOB_GONE_CODES:
+        LOGGER.error("job %s takes no result any more: %s", job_id, error)
+        return True
+    return False
 
 
 def report_failure(client: Any, job_id: str, message: str) -> None:
@@ -95,6 +118,8 @@ def report_failure(client: Any, job_id: str, message: str) -> None:
             jobId=job_id,
             failureDetails={"type": "JobFailed", "message": message[:FAILURE_MESSAGE_LIMIT]},
         )
-    except (ClientError, BotoCoreError):
+    except (ClientError, BotoCoreError) as error:
+        if job_gone(job_id, error):
+            return
         LOGGER.exception("could not report the failure; the action fails at its timeout")
         raise

@@ -22,3 +22,19 @@ def client_config() -> Config:
         read_timeout=READ_TIMEOUT_SECONDS,
         retries={"mode": "standard", "max_attempts": RETRIES},
     )
+
+
+# InvokeEndpoint (SageMaker Runtime API reference): "A customer's model containers must
+# respond to requests within 60 seconds ... the SDK socket timeout should be set to be 70
+# seconds". One attempt: a sample request that timed out is not worth sending again.
+INFERENCE_READ_TIMEOUT_SECONDS = 70
+INFERENCE_WORST_CASE_SECONDS = CONNECT_TIMEOUT_SECONDS + INFERENCE_READ_TIMEOUT_SECONDS
+
+
+def inference_client_config() -> Config:
+    """For sagemaker-runtime InvokeEndpoint: the model may take up to 60 s to answer."""
+    return Config(
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=INFERENCE_READ_TIMEOUT_SECONDS,
+        retries={"mode": "standard", "max_attempts": 0},
+    )

@@ -15,6 +15,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from common.aws import client_config
+from common.endpoint_status import SERVING_STATUSES
 from common.errors import CustomResourceError, aws_failure, error_code, error_message, shorten
 from common.properties import reject_unknown, required_string
 
@@ -82,7 +83,7 @@ def check(client: Any, request: DeploymentRequest) -> None:
         raise aws_failure("sagemaker:DescribeEndpoint", request.endpoint_name, error) from error
     status = endpoint.get("EndpointStatus")
     serving = endpoint.get("EndpointConfigName")
-    if status != "InService":
+    if status not in SERVING_STATUSES:
         failure = endpoint.get("FailureReason")
         detail = f": {shorten(str(failure), 100)}" if failure else ""
         raise CustomResourceError(

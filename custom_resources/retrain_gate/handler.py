@@ -38,11 +38,12 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         except GateError:
             trigger = Trigger("unknown", str(event.get("id", "")), str(event.get("detail-type")))
         failed = Decision("skipped", f"error: {error}", trigger)
-        publish(sns, config.topic_arn, failed)
+        # Logged first: a failing publish (topic key, throttling) must not hide the cause.
         LOGGER.error("retrain gate: %s", error)
+        publish(sns, config.topic_arn, failed)
         if isinstance(error, AwsFault):
             raise  # Lambda retries the async invocation; the request token dedupes
         return failed.message()
-    publish(sns, config.topic_arn, decision)
     LOGGER.info("retrain gate: %s (%s)", decision.action, decision.reason)
+    publish(sns, config.topic_arn, decision)
     return decision.message()

@@ -18,7 +18,8 @@ from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
-from common.aws import client_config
+from common.aws import client_config, inference_client_config
+from common.endpoint_status import SERVING_STATUSES
 from common.errors import aws_failure, shorten
 from common.s3uri import is_s3_uri, parse_s3_uri
 from pipeline_job import ActionError, Job, required_parameter
@@ -44,7 +45,7 @@ def serving_package(sagemaker: Any, endpoint_name: str) -> tuple[str, dict[str, 
         lambda: sagemaker.describe_endpoint(EndpointName=endpoint_name),
     )
     status = endpoint.get("EndpointStatus")
-    if status != "InService":
+    if status not in SERVING_STATUSES:
         reason = endpoint.get("FailureReason") or "see the endpoint's events in SageMaker"
         raise ActionError(f"endpoint {endpoint_name} is {status}, not InService: {reason}")
     config_name = str(endpoint["EndpointConfigName"])
@@ -220,7 +221,9 @@ def test_job(job: Job, clients: Mapping[str, Any] | None = None) -> dict[str, st
     given = clients or {}
     config_ = client_config()
     sagemaker = given.get("sagemaker") or boto3.client("sagemaker", config=config_)
-    runtime = given.get("sagemaker-runtime") or boto3.client("sagemaker-runtime", config=config_)
+    runtime = given.get("sagemaker-runtime") or boto3.client(
+        "sagemaker-runtime", config=inference_client_config()
+    )
     s3 = given.get("s3") or boto3.client("s3", config=config_)
     functions = given.get("lambda") or boto3.client("lambda", config=config_)
 

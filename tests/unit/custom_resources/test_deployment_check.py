@@ -89,24 +89,36 @@ def test_update_to_the_config_the_endpoint_serves_succeeds(responses, sagemaker)
     assert only(responses)["Data"]["EndpointConfigName"] == "config-v3"
 
 
-def test_endpoint_not_in_service_fails_with_its_failure_reason(responses, session, sagemaker):
+def described_as(session, sagemaker, **fields: str) -> None:
+    """DescribeEndpoint answers moto's endpoint with `fields` changed."""
     described = sagemaker.describe_endpoint(EndpointName=ENDPOINT)
 
-    def failed_endpoint() -> Any:
+    def answer() -> Any:
         import json
 
         from botocore.awsrequest import AWSResponse
 
-        body = dict(described, EndpointStatus="Failed", FailureReason="image pull failed")
-        body = json.loads(json.dumps(body, default=str))
+        body = json.loads(json.dumps(dict(described, **fields), default=str))
         headers = {"x-amzn-requestid": "t", "content-type": "application/x-amz-json-1.1"}
         return AWSResponse("https://api.sagemaker.test", 200, headers, _Raw(json.dumps(body)))
 
-    inject(session, DESCRIBE, failed_endpoint)
+    inject(session, DESCRIBE, answer)
+
+
+def test_endpoint_not_in_service_fails_with_its_failure_reason(responses, session, sagemaker):
+    described_as(session, sagemaker, EndpointStatus="Failed", FailureReason="image pull failed")
     run("Create", props())
     assert failed_reason(responses) == (
         f"endpoint {ENDPOINT} is Failed, not InService: image pull failed"
     )
+
+
+def test_an_endpoint_under_sagemakers_own_maintenance_still_serves(responses, session, sagemaker):
+    """SystemUpdating changes no customer-specified value (DescribeEndpoint): a deploy
+    that lands during it must not roll the stack back."""
+    described_as(session, sagemaker, EndpointStatus="SystemUpdating")
+    run("Create", props())
+    assert only(responses)["Status"] == "SUCCESS"
 
 
 class _Raw:

@@ -334,6 +334,19 @@ def test_handler_publishes_every_start_and_skip(handler):
     assert clients["sns"].messages[0]["parameters"]["TriggerSource"] == "drift"
 
 
+def test_a_fault_stays_in_the_log_when_the_topic_refuses_its_message(handler, caplog):
+    module, clients = handler
+    clients["sagemaker"].fail = {"ListPipelineExecutions": "ThrottlingException"}
+
+    def refuse(**kwargs: Any) -> None:
+        raise ClientError({"Error": {"Code": "KMSAccessDeniedException"}}, "Publish")
+
+    clients["sns"].publish = refuse
+    with caplog.at_level("ERROR"), pytest.raises(ClientError, match="KMSAccessDenied"):
+        module.handler(event("schedule"), None)
+    assert "sagemaker:ListPipelineExecutions" in caplog.text
+
+
 def test_handler_publishes_and_returns_an_event_it_cannot_act_on(handler):
     module, clients = handler
     result = module.handler({"source": "aws.ec2", "detail-type": "x", "id": "1"}, None)

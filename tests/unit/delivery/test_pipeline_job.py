@@ -71,3 +71,45 @@ def test_failing_to_report_is_raised_not_swallowed(codepipeline):
 def test_an_event_without_a_job_is_refused():
     with pytest.raises(ValueError, match=r"CodePipeline.job.id"):
         pipeline_job.run_job({}, lambda job: {}, object())
+
+
+def test_a_refused_success_result_fails_the_action_with_the_reason(codepipeline):
+    """PutJobSuccessResult can refuse the result (OutputVariablesSizeExceededException,
+    ValidationException): the action then fails at once, naming the call and why."""
+    client, stubber = codepipeline
+    stubber.add_client_error(
+        "put_job_success_result", "OutputVariablesSizeExceededException", "too large"
+    )
+    stubber.add_response(
+        "put_job_failure_result",
+        {},
+        {
+            "jobId": "job-1",
+            "failureDetails": {
+                "type": "JobFailed",
+                "message": (
+                    "the action's work finished but codepipeline:PutJobSuccessResult refused "
+                    "its result (An error occurred (OutputVariablesSizeExceededException) when "
+                    "calling the PutJobSuccessResult operation: too large); retry the action"
+                ),
+            },
+        },
+    )
+    pipeline_job.run_job(job_event("{}"), lambda job: {"A": "1"}, client)
+    stubber.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize("code", ["InvalidJobStateException", "JobNotFoundException"])
+def test_a_job_that_takes_no_result_any_more_is_not_retried(codepipeline, code):
+    """The action timed out or was already reported: raising would only make Lambda's
+    asynchronous retries run the work again."""
+    client, stubber = codepipeline
+    stubber.add_client_error("put_job_success_result", code, "job is done")
+    pipeline_job.run_job(job_event("{}"), lambda job: {"A": "1"}, client)
+    stubber.add_client_error("put_job_failure_result", code, "job is done")
+    pipeline_job.run_job(
+        job_event("{}"),
+        lambda job: (_ for _ in ()).throw(pipeline_job.ActionError("x")),
+        client,
+    )
+    stubber.assert_no_pending_responses()

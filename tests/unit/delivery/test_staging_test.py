@@ -6,7 +6,7 @@ from typing import Any
 
 import checks
 import pytest
-from delivery_support import ACCOUNT, REGION
+from delivery_support import ACCOUNT, REGION, ROOT
 from pipeline_job import ActionError, Job
 
 PACKAGE = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/churn/2"
@@ -146,6 +146,54 @@ def test_a_good_staging_passes_and_sends_rows_from_the_baseline(backend):
 def test_an_endpoint_not_in_service_fails():
     with pytest.raises(ActionError, match="driftgate-staging is Updating, not InService: capacity"):
         checks.test_job(job(), clients(sagemaker=FakeSageMaker(status="Updating")))
+
+
+def test_an_endpoint_under_sagemakers_own_maintenance_is_tested_as_serving():
+    made = clients(sagemaker=FakeSageMaker(status="SystemUpdating"))
+    assert checks.test_job(job(), made)["SampleRequests"] == "3"
+
+
+class CallCounter:
+    def __init__(self, client: Any, service: str, calls: list[str]):
+        self._client, self._service, self._calls = client, service, calls
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._client, name)
+
+        def call(**kwargs: Any) -> Any:
+            self._calls.append(f"{self._service}:{name}")
+            return method(**kwargs)
+
+        return call
+
+
+@pytest.mark.parametrize("backend", ["builtin", "model-monitor"])
+def test_the_functions_timeout_outlasts_every_call_at_its_worst(backend):
+    """Sample requests may each take the model's 60 s (inference_client_config, one
+    attempt); every other call is bounded by common.aws; the job result comes last."""
+    from cfnlint.decode import decode
+    from common.aws import INFERENCE_WORST_CASE_SECONDS, WORST_CASE_CALL_SECONDS
+
+    calls: list[str] = []
+    made = {name: CallCounter(client, name, calls) for name, client in clients().items()}
+    checks.test_job(job(backend), made)
+    invokes = calls.count("sagemaker-runtime:invoke_endpoint")
+    assert invokes == checks.SAMPLE_COUNT
+    others = len(calls) - invokes + 1  # + PutJobSuccessResult
+    delivery, _ = decode(str(ROOT / "templates" / "delivery.yml"))
+    timeout = delivery["Resources"]["StagingTestFunction"]["Properties"]["Timeout"]
+    budget = invokes * INFERENCE_WORST_CASE_SECONDS + others * WORST_CASE_CALL_SECONDS
+    assert timeout >= budget + 10, (calls, budget)
+
+
+def test_sample_requests_wait_for_the_models_60_seconds_and_are_sent_once():
+    """InvokeEndpoint: containers answer within 60 s, and the SDK socket timeout should be
+    70 s; a slow first answer sent again would only triple the wait."""
+    from common.aws import inference_client_config
+
+    config = inference_client_config()
+    assert config.read_timeout == 70
+    assert config.retries == {"mode": "standard", "max_attempts": 0}
 
 
 def test_a_rolled_back_update_fails_although_the_endpoint_is_in_service():
