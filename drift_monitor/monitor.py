@@ -8,7 +8,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from drift_monitor.baseline import build_baseline_from_columns, read_dataset
@@ -391,14 +391,11 @@ def publish_run(
 def publish_run_error(publisher: Publisher, endpoint: str, schedule: str, window: Window) -> None:
     """``driftgate_run_errors`` = 1 for the window (a failed Lambda run or Processing job)."""
     counts = RunCounts(records=0, malformed=0, violations=0, insufficient=False, errors=1)
-    put_metrics(
-        publisher.cloudwatch,
-        publisher.namespace,
-        endpoint,
-        schedule,
-        window.end,
-        [m for m in run_metrics(counts) if m["MetricName"] == "driftgate_run_errors"],
-    )
+    error = [m for m in run_metrics(counts) if m["MetricName"] == "driftgate_run_errors"]
+    args = (publisher.cloudwatch, publisher.namespace, endpoint, schedule)
+    if not put_metrics(*args, window.end, error):
+        # A failed re-run of a window older than CloudWatch takes is still counted, now.
+        put_metrics(*args, datetime.now(UTC), error)
 
 
 def build_baseline(

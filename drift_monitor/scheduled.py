@@ -275,7 +275,18 @@ def _start(
     try:
         sagemaker.create_processing_job(**request)
     except ClientError as exc:
-        if _error_code(exc) != "ResourceInUse":  # the same name: a concurrent run won
+        code = _error_code(exc)
+        if code == "ResourceLimitExceeded":
+            # New accounts may have a quota of 0 for an instance type: every retry would
+            # fail the same way, so say what to change.
+            raise RuntimeError(
+                f"SageMaker refused Processing job {name} ({route.instances} x "
+                f"{config.processing.instance_type}): {exc.response['Error'].get('Message')}; "
+                f"raise the quota '{config.processing.instance_type} for processing job "
+                f"usage' to at least {route.instances} in Service Quotas; the window stays "
+                "claimed and the next run retries it"
+            ) from exc
+        if code != "ResourceInUse":  # the same name: a concurrent run won
             raise
         started = False
     return ProcessingStarted(name, route, started, {"status": "processing", **claim})

@@ -1,7 +1,8 @@
 """Read, list and write local paths and ``s3://`` URIs.
 
 S3 calls use botocore's ``standard`` retry mode, which retries throttling
-(``SlowDown``, ``Throttling``, 503) with exponential backoff and jitter.
+(``SlowDown``, ``Throttling``, 503) with exponential backoff and jitter; a body that
+breaks off while it streams is resumed where it stopped (``Storage._s3_chunks``).
 """
 
 from __future__ import annotations
@@ -13,10 +14,21 @@ from typing import Any
 
 try:
     from botocore.config import Config
+    from botocore.exceptions import (
+        IncompleteReadError,
+        ReadTimeoutError,
+        ResponseStreamingError,
+    )
 except ImportError:  # a Processing container without the AWS SDK reads local paths only
     RETRY_CONFIG: Any = None
+    BROKEN_STREAM: tuple[type[Exception], ...] = ()
 else:
     RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 8})
+    # A body that breaks off while it is read: botocore's retries cover the request, not
+    # the streaming that follows it (boto3 #4111), so the rest is asked for again here.
+    BROKEN_STREAM = (ResponseStreamingError, IncompleteReadError, ReadTimeoutError)
+# Attempts at one object's body (the first and two resumptions).
+STREAM_ATTEMPTS = 3
 
 
 class StorageError(OSError):
@@ -58,9 +70,8 @@ class Storage:
 
     def read_bytes(self, uri: str) -> bytes:
         if is_s3(uri):
-            bucket, key = split_s3(uri)
             try:
-                return self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+                return b"".join(self._s3_chunks(uri, 1 << 23))
             except self.s3.exceptions.NoSuchKey as exc:
                 raise StorageError(f"no such object: {uri}") from exc
         try:
@@ -72,14 +83,34 @@ class Storage:
         """The file in pieces of at most ``size`` bytes (S3 is streamed): a line may
         span two pieces; the reader joins them."""
         if is_s3(uri):
-            bucket, key = split_s3(uri)
-            yield from self.s3.get_object(Bucket=bucket, Key=key)["Body"].iter_chunks(size)
+            yield from self._s3_chunks(uri, size)
             return
         try:
             with open(uri, "rb") as handle:
                 yield from iter(lambda: handle.read(size), b"")
         except OSError as exc:
             raise StorageError(f"cannot read {uri}: {exc.strerror or exc}") from exc
+
+    def _s3_chunks(self, uri: str, size: int) -> Iterator[bytes]:
+        """The object's body; when it breaks off, the rest of the same version (Range from
+        what was read, IfMatch its ETag: S3 answers 412 if it changed meanwhile)."""
+        bucket, key = split_s3(uri)
+        done, etag, total = 0, "", -1
+        for attempt in range(1, STREAM_ATTEMPTS + 1):
+            resume = {"Range": f"bytes={done}-", "IfMatch": etag} if done else {}
+            response = self.s3.get_object(Bucket=bucket, Key=key, **resume)
+            if not done:
+                etag, total = str(response.get("ETag", "")), int(response["ContentLength"])
+            try:
+                for chunk in response["Body"].iter_chunks(size):
+                    done += len(chunk)
+                    yield chunk
+                return
+            except BROKEN_STREAM:
+                if done == total:  # it broke after the last byte: nothing is missing
+                    return
+                if attempt == STREAM_ATTEMPTS or (done and not etag):
+                    raise
 
     def list_files(self, prefix: str) -> list[str]:
         """Every file under a directory or key prefix, sorted."""

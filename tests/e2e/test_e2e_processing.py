@@ -250,3 +250,40 @@ def test_the_bundle_runs_as_the_container_entrypoint(dist, tmp_path):
     )
     assert done.returncode != 0
     assert "libraries built for Python 3.12" in done.stderr
+
+
+class QuotaRefusal:
+    """CreateProcessingJob as a new account answers it: a quota of 0 for the type."""
+
+    def __init__(self, jobs):
+        self.jobs = jobs
+
+    def create_processing_job(self, **request):
+        from botocore.exceptions import ClientError
+
+        message = "The account-level service limit 'ml.m5.xlarge for processing job usage' is 0"
+        error = {"Error": {"Code": "ResourceLimitExceeded", "Message": message}}
+        raise ClientError(error, "CreateProcessingJob")
+
+    def __getattr__(self, name):
+        return getattr(self.jobs, name)
+
+
+def test_a_quota_refusal_names_the_quota_and_the_next_run_starts_the_same_attempt(
+    aws, tmp_path, monkeypatch
+):
+    jobs, delivered = sagemaker(aws, tmp_path, monkeypatch)
+    with pytest.raises(RuntimeError) as refused:
+        run_scheduled(
+            config(2, 1000), WINDOW, Storage(aws), publisher(), sagemaker=QuotaRefusal(jobs)
+        )
+    message = str(refused.value)
+    assert "'ml.m5.xlarge for processing job usage' to at least 2 in Service Quotas" in message
+    assert "is 0" in message and "the next run retries it" in message
+    assert metric_sum("driftgate_run_errors") == 1
+    claim = json.loads(read(aws, f"{FOLDER}/driftgate_route.json"))
+    assert claim["route"] == "processing"
+
+    retry = run_scheduled(config(2, 1000), WINDOW, Storage(aws), publisher(), sagemaker=jobs)
+    assert retry.started and retry.job == claim["job"]  # the attempt never ran: same one
+    assert delivered[-1]["status"] == "completed"
