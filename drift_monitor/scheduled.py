@@ -4,9 +4,10 @@ output location ``<DRIFTGATE_OUTPUT_S3_URI>/<schedule>/yyyy/mm/dd/hh/``."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -36,6 +37,11 @@ from drift_monitor.report import ReportContext
 from drift_monitor.routing import DEFAULT_BYTES_PER_SECOND, LAMBDA, PROCESSING, Route, plan_route
 from drift_monitor.storage import Storage, join
 from drift_monitor.window import Window, output_folder, parse_time, previous_window, window_ending
+
+LOGGER = logging.getLogger(__name__)
+# The longest a Lambda invocation can run (Lambda quotas: 900 s timeout) and a margin: a
+# Lambda claim older than this whose run neither finished nor failed was stopped.
+LAMBDA_LIFETIME_S = 960
 
 
 class ConfigError(ValueError):
@@ -170,6 +176,17 @@ class ProcessingStarted:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
+def lambda_attempt_died(claim: dict[str, Any] | None, now: datetime) -> bool:
+    """A Lambda claim whose run neither finished nor failed, older than any Lambda can
+    run: that invocation was stopped (its timeout, or out of memory) before it could say
+    so, and a retry in the Lambda would be stopped the same way."""
+    if not claim or claim.get("route") != LAMBDA or "claimed_at" not in claim:
+        return False
+    if claim.get("finished") or claim.get("failed"):
+        return False
+    return (now - parse_time(str(claim["claimed_at"]))).total_seconds() > LAMBDA_LIFETIME_S
+
+
 def run_scheduled(
     config: ScheduledConfig,
     window: Window,
@@ -178,54 +195,100 @@ def run_scheduled(
     update_latest: bool = True,
     sagemaker: Any = None,
     timeout_s: float = 900.0,
+    now: datetime | None = None,
 ) -> MonitorResult | ProcessingStarted:
     """Analyse the window here, or start (at most once) the Processing job that will.
 
     ``update_latest``: copy the report and summary to ``<schedule>/latest/`` (not for
-    a re-run of a past window, which would replace the newest one with an older)."""
+    a re-run of a past window, which would replace the newest one with an older).
+    A window whose Lambda run was stopped before it finished or failed (its claim says
+    neither, long after it was taken) goes to Processing when that is configured."""
+    now = now or datetime.now(UTC)
     output = join(config.output_uri, config.schedule, output_folder(window))
     capture = join(config.capture_uri, config.endpoint, config.variant)
+    claim: dict[str, Any] | None = None
     try:
         claim = read_claim(storage, output)
         latest = join(config.output_uri, config.schedule, LATEST_FOLDER) if update_latest else None
         if claim and claim.get("route") == PROCESSING and config.processing:
             return _resume(config, window, storage, sagemaker, output, claim, latest)
-        if not claim or claim.get("route") != LAMBDA:
+        died = config.processing is not None and lambda_attempt_died(claim, now)
+        if died or not claim or claim.get("route") != LAMBDA:
             sized = capture_sizes(capture, window, storage)
             route = plan_route(
                 sum(size for _, size in sized),
                 len(sized),
-                timeout_s,
+                0.0 if died else timeout_s,  # no time left in a Lambda: Processing
                 config.processing.max_instances if config.processing else 0,
                 config.bytes_per_second,
             )
             if route.target == PROCESSING:
                 files = [uri for uri, _ in sized]
                 return _start(config, window, storage, sagemaker, output, route, files, 1, latest)
-            write_claim(storage, output, {"route": LAMBDA, **route.as_dict()}, config.kms_key)
-        return run_monitor(
-            capture,
-            config.statistics_uri,
-            config.constraints_uri,
-            output,
-            window=window,
-            min_records=config.min_records,
-            endpoint=config.endpoint,
-            schedule=config.schedule,
-            publisher=publisher,
-            kms_key=config.kms_key,
-            storage=storage,
-            report_context=ReportContext(
-                model_package_arn=config.model_package_arn,
-                model_package_version=config.model_package_version,
-                period_minutes=config.period_minutes,
-            ),
-            latest=latest,
-        )
+            taken = {"route": LAMBDA, **route.as_dict()}
+        else:  # a retry or re-run in the Lambda: this attempt's own time and outcome
+            taken = {k: v for k, v in claim.items() if k not in ("finished", "failed")}
+        claim = {**taken, "claimed_at": _iso(now)}
+        write_claim(storage, output, claim, config.kms_key)
+        try:
+            result = _run_in_lambda(config, window, storage, publisher, capture, output, latest)
+        except Exception as error:
+            # A Lambda run that failed says so: its retry runs in the Lambda again.
+            _mark_claim(storage, output, claim, config.kms_key, failed=type(error).__name__)
+            raise
+        _mark_claim(storage, output, claim, config.kms_key, finished=True)
+        return result
     except Exception:
         # The failed run is still visible on the dashboard and can be alarmed on.
         publish_run_error(publisher, config.endpoint, config.schedule, window)
         raise
+
+
+def _run_in_lambda(
+    config: ScheduledConfig,
+    window: Window,
+    storage: Storage,
+    publisher: Publisher,
+    capture: str,
+    output: str,
+    latest: str | None,
+) -> MonitorResult:
+    return run_monitor(
+        capture,
+        config.statistics_uri,
+        config.constraints_uri,
+        output,
+        window=window,
+        min_records=config.min_records,
+        endpoint=config.endpoint,
+        schedule=config.schedule,
+        publisher=publisher,
+        kms_key=config.kms_key,
+        storage=storage,
+        report_context=ReportContext(
+            model_package_arn=config.model_package_arn,
+            model_package_version=config.model_package_version,
+            period_minutes=config.period_minutes,
+        ),
+        latest=latest,
+    )
+
+
+def _mark_claim(
+    storage: Storage, output: str, claim: dict[str, Any] | None, kms: str | None, **marks: Any
+) -> None:
+    """Record how the Lambda run of a claimed window ended (best effort: an unmarked
+    claim only means a later retry may take the window to Processing)."""
+    if not claim or claim.get("route") != LAMBDA:
+        return
+    try:
+        write_claim(storage, output, {**claim, **marks}, kms)
+    except Exception:  # the run's own outcome matters more than its note
+        LOGGER.exception("could not record the run's end in its claim")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _error_code(exc: ClientError) -> str:

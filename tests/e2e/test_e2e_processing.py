@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import boto3
@@ -287,3 +287,65 @@ def test_a_quota_refusal_names_the_quota_and_the_next_run_starts_the_same_attemp
     retry = run_scheduled(config(2, 1000), WINDOW, Storage(aws), publisher(), sagemaker=jobs)
     assert retry.started and retry.job == claim["job"]  # the attempt never ran: same one
     assert delivered[-1]["status"] == "completed"
+
+
+def claim_of(s3):
+    return json.loads(read(s3, f"{FOLDER}/driftgate_route.json"))
+
+
+def test_a_lambda_run_records_how_it_ended_in_its_claim(aws, tmp_path, monkeypatch):
+    now = datetime(2026, 11, 23, 11, 5, tzinfo=UTC)
+    run_scheduled(config(3), WINDOW, Storage(aws), publisher(), now=now)
+    claim = claim_of(aws)
+    assert (claim["route"], claim["claimed_at"], claim["finished"]) == (
+        "lambda",
+        "2026-11-23T11:05:00Z",
+        True,
+    )
+    aws.put_object(Bucket=ARTIFACTS, Key="baseline/statistics.json", Body=b"not json")
+    later = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)
+    with pytest.raises(Exception, match="not valid JSON"):
+        run_scheduled(config(3), WINDOW, Storage(aws), publisher(), now=later)
+    claim = claim_of(aws)
+    assert claim["claimed_at"] == "2026-11-23T11:30:00Z" and "finished" not in claim
+    assert claim["failed"] == "BaselineError"
+
+
+def stopped_lambda_claim(s3, minutes_ago: int, now: datetime, **marks):
+    """The claim a Lambda run leaves when it is stopped (timeout, memory) mid-window."""
+    claimed = (now - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    claim = {"route": "lambda", "claimed_at": claimed, "instances": 1, **marks}
+    s3.put_object(Bucket=DATA, Key=f"{FOLDER}/driftgate_route.json", Body=json.dumps(claim))
+
+
+def test_a_lambda_run_stopped_before_it_ended_is_retried_on_processing(aws, tmp_path, monkeypatch):
+    """Its retry would be stopped the same way: the window would never be analysed."""
+    jobs, delivered = sagemaker(aws, tmp_path, monkeypatch)
+    now = datetime(2026, 11, 23, 11, 40, tzinfo=UTC)
+    stopped_lambda_claim(aws, 17, now)
+    retry = run_scheduled(config(3), WINDOW, Storage(aws), publisher(), sagemaker=jobs, now=now)
+    assert isinstance(retry, ProcessingStarted) and retry.started
+    assert claim_of(aws)["route"] == "processing"
+    assert delivered[-1]["status"] == "completed"
+    assert metric_sum("driftgate_records") == 4000
+
+
+@pytest.mark.parametrize(
+    ("minutes_ago", "marks", "max_instances"),
+    [
+        (5, {}, 3),  # it may still be running: no second way
+        (17, {"failed": "ClientError"}, 3),  # it failed and said so: the Lambda again
+        (17, {}, 0),  # Processing is off: the Lambda is all there is
+    ],
+)
+def test_other_lambda_claims_are_retried_in_the_lambda(
+    aws, tmp_path, monkeypatch, minutes_ago, marks, max_instances
+):
+    jobs, _ = sagemaker(aws, tmp_path, monkeypatch)
+    now = datetime(2026, 11, 23, 11, 40, tzinfo=UTC)
+    stopped_lambda_claim(aws, minutes_ago, now, **marks)
+    result = run_scheduled(
+        config(max_instances), WINDOW, Storage(aws), publisher(), sagemaker=jobs, now=now
+    )
+    assert isinstance(result, MonitorResult) and jobs.jobs == {}
+    assert claim_of(aws)["finished"] is True
