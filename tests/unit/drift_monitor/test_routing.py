@@ -77,19 +77,7 @@ def test_the_manifest_lists_every_file_once_relative_to_a_common_prefix():
 
 def test_the_request_isolates_the_network_and_encrypts_volumes_and_outputs():
     config = ProcessingConfig("arn:role", "image:1", "ml.m5.xlarge", 4, "s3://h/code.zip", "key")
-    route = plan_route(10**12, 10, 900, 4, MB)
-    request = processing_request(
-        config,
-        name="job",
-        window=WINDOW,
-        route=route,
-        output="s3://data/out",
-        statistics_uri="s3://art/b/statistics.json",
-        constraints_uri="s3://art/b/constraints.json",
-        endpoint="ep",
-        schedule="sched",
-        min_records=5,
-    )
+    request = request_for(config)
     cluster = request["ProcessingResources"]["ClusterConfig"]
     assert (cluster["InstanceCount"], cluster["VolumeKmsKeyId"]) == (4, "key")
     # The code input names one object, which SageMaker puts under its own file name.
@@ -114,15 +102,34 @@ def test_the_request_isolates_the_network_and_encrypts_volumes_and_outputs():
     assert len(env) <= 100  # CreateProcessingJob's limit on Environment entries
 
 
+# The scheduled run's environment without Processing settings.
+BASE_ENV = {
+    "DRIFTGATE_ENDPOINT_NAME": "ep",
+    "DRIFTGATE_SCHEDULE_NAME": "s",
+    "DRIFTGATE_CAPTURE_S3_URI": "s3://d/capture",
+    "DRIFTGATE_BASELINE_STATISTICS_S3_URI": "s3://a/s.json",
+    "DRIFTGATE_BASELINE_CONSTRAINTS_S3_URI": "s3://a/c.json",
+    "DRIFTGATE_OUTPUT_S3_URI": "s3://d/monitoring/ep",
+}
+
+
+def request_for(config: ProcessingConfig, instances: int = 4) -> dict:
+    return processing_request(
+        config,
+        name="job",
+        window=WINDOW,
+        route=plan_route(10**12, 10, 900, instances, MB),
+        output="s3://data/out",
+        statistics_uri="s3://art/b/statistics.json",
+        constraints_uri="s3://art/b/constraints.json",
+        endpoint="ep",
+        schedule="sched",
+        min_records=5,
+    )
+
+
 def test_processing_settings_are_required_once_it_is_switched_on():
-    env = {
-        "DRIFTGATE_ENDPOINT_NAME": "ep",
-        "DRIFTGATE_SCHEDULE_NAME": "s",
-        "DRIFTGATE_CAPTURE_S3_URI": "s3://d/capture",
-        "DRIFTGATE_BASELINE_STATISTICS_S3_URI": "s3://a/s.json",
-        "DRIFTGATE_BASELINE_CONSTRAINTS_S3_URI": "s3://a/c.json",
-        "DRIFTGATE_OUTPUT_S3_URI": "s3://d/monitoring/ep",
-    }
+    env = BASE_ENV
     assert ScheduledConfig.from_env(env).processing is None
     with pytest.raises(ConfigError, match="DRIFTGATE_PROCESSING_ROLE_ARN"):
         ScheduledConfig.from_env({**env, "DRIFTGATE_PROCESSING_MAX_INSTANCES": "2"})
@@ -134,19 +141,7 @@ def test_the_entrypoint_runs_the_bundle_under_its_published_content_hashed_name(
     """`make publish` uploads functions/drift_monitor_processing-<hash>.zip; the job
     downloads that object to the code folder under that name, so that is what runs."""
     code = "s3://hosting/driftgate/functions/drift_monitor_processing-0123456789abcdef.zip"
-    config = ProcessingConfig("arn:role", "image:1", "ml.m5.xlarge", 2, code, None)
-    request = processing_request(
-        config,
-        name="job",
-        window=WINDOW,
-        route=plan_route(10**12, 10, 900, 2, MB),
-        output="s3://data/out",
-        statistics_uri="s3://art/b/statistics.json",
-        constraints_uri="s3://art/b/constraints.json",
-        endpoint="ep",
-        schedule="sched",
-        min_records=5,
-    )
+    request = request_for(ProcessingConfig("arn:role", "image:1", "ml.m5.xlarge", 2, code, None), 2)
     (code_input,) = [i for i in request["ProcessingInputs"] if i["InputName"] == "code"]
     assert code_input["S3Input"]["S3Uri"] == code
     assert request["AppSpecification"]["ContainerEntrypoint"][-1] == (
@@ -160,12 +155,7 @@ def test_the_entrypoint_runs_the_bundle_under_its_published_content_hashed_name(
 )
 def test_a_processing_code_uri_that_is_not_one_zip_object_is_refused_by_name(code):
     env = {
-        "DRIFTGATE_ENDPOINT_NAME": "ep",
-        "DRIFTGATE_SCHEDULE_NAME": "s",
-        "DRIFTGATE_CAPTURE_S3_URI": "s3://d/capture",
-        "DRIFTGATE_BASELINE_STATISTICS_S3_URI": "s3://a/s.json",
-        "DRIFTGATE_BASELINE_CONSTRAINTS_S3_URI": "s3://a/c.json",
-        "DRIFTGATE_OUTPUT_S3_URI": "s3://d/monitoring/ep",
+        **BASE_ENV,
         "DRIFTGATE_PROCESSING_MAX_INSTANCES": "2",
         "DRIFTGATE_PROCESSING_ROLE_ARN": "arn:role",
         "DRIFTGATE_PROCESSING_IMAGE_URI": "image:1",
