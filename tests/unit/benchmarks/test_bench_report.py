@@ -414,3 +414,18 @@ def test_markdown_has_the_paired_table():
     assert "| 10 | paired | 1 | 1.25x | 1.25x | floor_msgspec_pyarrow |" in text
     assert "| size | mode | none |" in text and "| 10 | paired | 1.25x |" in text
     assert "paired in one process" not in report.markdown(result_with([]))
+
+
+def test_the_rate_sentence_says_which_side_of_the_slow_paths_the_router_is():
+    from benchmarks.report import rate_sentence
+
+    slow = [
+        {"payload": "quoted_csv", "bytes": 18e6, "wall_s": 1.0},
+        {"payload": "json", "bytes": 27e6, "wall_s": 1.0},
+    ]
+    assert "at or below the slowest payload path measured in this run (18 MB/s" in (
+        rate_sentence(15.0, slow)
+    )
+    above = rate_sentence(20.0, slow)
+    assert "is ABOVE the slowest" in above and "runs up to 1.11x its estimate" in above
+    assert "no faster than it runs" not in above
