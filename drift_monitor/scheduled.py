@@ -36,7 +36,14 @@ from drift_monitor.processing_launch import (
 from drift_monitor.report import ReportContext
 from drift_monitor.routing import DEFAULT_BYTES_PER_SECOND, LAMBDA, PROCESSING, Route, plan_route
 from drift_monitor.storage import Storage, join
-from drift_monitor.window import Window, output_folder, parse_time, previous_window, window_ending
+from drift_monitor.window import (
+    Window,
+    iso,
+    output_folder,
+    parse_time,
+    previous_window,
+    window_ending,
+)
 
 LOGGER = logging.getLogger(__name__)
 # The longest a Lambda invocation can run (Lambda quotas: 900 s timeout) and a margin: a
@@ -228,7 +235,7 @@ def run_scheduled(
             taken = {"route": LAMBDA, **route.as_dict()}
         else:  # a retry or re-run in the Lambda: this attempt's own time and outcome
             taken = {k: v for k, v in claim.items() if k not in ("finished", "failed")}
-        claim = {**taken, "claimed_at": _iso(now)}
+        claim = {**taken, "claimed_at": iso(now)}
         write_claim(storage, output, claim, config.kms_key)
         try:
             result = _run_in_lambda(config, window, storage, publisher, capture, output, latest)
@@ -285,10 +292,6 @@ def _mark_claim(
         write_claim(storage, output, {**claim, **marks}, kms)
     except Exception:  # the run's own outcome matters more than its note
         LOGGER.exception("could not record the run's end in its claim")
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _error_code(exc: ClientError) -> str:

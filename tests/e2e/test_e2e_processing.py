@@ -18,7 +18,7 @@ from drift_monitor import build_baseline, merge_handler
 from drift_monitor.monitor import MonitorResult, Publisher
 from drift_monitor.scheduled import ProcessingStarted, ScheduledConfig, run_scheduled
 from drift_monitor.storage import Storage
-from drift_monitor.window import Window
+from drift_monitor.window import Window, iso
 from scripts import capture_generator as gen
 from scripts.emulator.processing_jobs import ProcessingJobs
 
@@ -313,7 +313,7 @@ def test_a_lambda_run_records_how_it_ended_in_its_claim(aws, tmp_path, monkeypat
 
 def stopped_lambda_claim(s3, minutes_ago: int, now: datetime, **marks):
     """The claim a Lambda run leaves when it is stopped (timeout, memory) mid-window."""
-    claimed = (now - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    claimed = iso(now - timedelta(minutes=minutes_ago))
     claim = {"route": "lambda", "claimed_at": claimed, "instances": 1, **marks}
     s3.put_object(Bucket=DATA, Key=f"{FOLDER}/driftgate_route.json", Body=json.dumps(claim))
 
