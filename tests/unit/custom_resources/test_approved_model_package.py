@@ -12,6 +12,7 @@ from botocore.exceptions import EndpointConnectionError
 from cr_support import (
     ACCOUNT,
     REGION,
+    ROOT,
     CallLog,
     LambdaContext,
     failed_reason,
@@ -721,3 +722,35 @@ def test_long_baseline_uris_that_fit_are_answered(responses, session):
     response = only(responses)
     assert response["Status"] == "SUCCESS"
     assert len(json.dumps(response).encode()) <= 4096
+
+
+class EmptyGroup(PagedRegistry):
+    """A group that exists but whose approved listing pages out empty, then counts empty."""
+
+    def describe_model_package_group(self, **kwargs: Any) -> dict[str, Any]:
+        return {"ModelPackageGroupName": GROUP}
+
+
+def test_the_functions_timeout_outlasts_the_longest_request_at_its_worst():
+    """Every call is bounded by common.aws (WORST_CASE_CALL_SECONDS); the longest request
+    is `latest` on a group with nothing approved: the approved pages, then the count and
+    the group lookup that explain why."""
+    from cfnlint.decode import decode
+    from common.aws import WORST_CASE_CALL_SECONDS
+
+    from tests.unit.call_counter import CallCounter
+
+    calls: list[str] = []
+    registry = CallCounter(EmptyGroup([[]] * package_lookup.APPROVED_PAGES), calls)
+    request = package_lookup.PackageRequest(GROUP, None, BUCKET)
+    location = package_lookup.FunctionLocation("aws", REGION, ACCOUNT)
+    with pytest.raises(package_lookup.CustomResourceError, match="no model packages yet"):
+        package_lookup.resolve(registry, request, location)
+    assert calls == [
+        *["list_model_packages"] * package_lookup.APPROVED_PAGES,
+        "list_model_packages",
+        "describe_model_package_group",
+    ]
+    endpoint, _ = decode(str(ROOT / "templates" / "endpoint.yml"))
+    function = endpoint["Resources"]["ApprovedModelPackageFunction"]["Properties"]
+    assert function["Timeout"] >= len(calls) * WORST_CASE_CALL_SECONDS + 10

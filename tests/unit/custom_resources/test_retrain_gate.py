@@ -11,6 +11,8 @@ import pytest
 from botocore.exceptions import ClientError
 from cr_support import ROOT, SOURCES
 
+from tests.unit.call_counter import CallCounter
+
 sys.path.insert(0, str(SOURCES / "retrain_gate"))
 import gate
 
@@ -423,22 +425,6 @@ def test_the_baselines_the_build_registers_fit_the_jobs_environment():
     assert len(longest) <= gate.ENVIRONMENT_VALUE_LIMIT
 
 
-class CallCounter:
-    """A client stand-in that counts the AWS calls made through it."""
-
-    def __init__(self, client: Any, calls: list[str]):
-        self._client, self._calls = client, calls
-
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self._client, name)
-
-        def call(**kwargs: Any) -> Any:
-            self._calls.append(name)
-            return method(**kwargs)
-
-        return call
-
-
 def test_the_functions_timeout_outlasts_every_call_of_a_start_at_its_worst(handler, monkeypatch):
     """Each call is bounded by common.aws (WORST_CASE_CALL_SECONDS, retries included); a
     start is the longest path, and the function must still publish after it."""
@@ -472,3 +458,13 @@ def test_the_functions_timeout_outlasts_every_call_of_a_start_at_its_worst(handl
     build, _ = decode(str(ROOT / "templates" / "build.yml"))
     function = build["Resources"]["RetrainGateFunction"]["Properties"]
     assert function["Timeout"] >= len(calls) * WORST_CASE_CALL_SECONDS + 10
+
+
+def test_the_gate_takes_every_cool_down_the_parameter_lets_through():
+    from cfnlint.decode import decode
+
+    build, _ = decode(str(ROOT / "templates" / "build.yml"))
+    spec = build["Parameters"]["RetrainCooldownMinutes"]
+    assert spec["MaxValue"] == gate.MAX_COOLDOWN_MINUTES and spec["MinValue"] == 0
+    for raw in (str(spec["MinValue"]), str(spec["MaxValue"]), "0.5"):
+        gate.Config.from_env({**ENV, "DRIFTGATE_COOLDOWN_MINUTES": raw})

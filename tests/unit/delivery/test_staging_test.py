@@ -9,6 +9,8 @@ import pytest
 from delivery_support import ACCOUNT, REGION, ROOT
 from pipeline_job import ActionError, Job
 
+from tests.unit.call_counter import CallCounter
+
 PACKAGE = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/churn/2"
 STATS = "s3://artifacts/v2/statistics.json"
 CONS = "s3://artifacts/v2/constraints.json"
@@ -153,20 +155,6 @@ def test_an_endpoint_under_sagemakers_own_maintenance_is_tested_as_serving():
     assert checks.test_job(job(), made)["SampleRequests"] == "3"
 
 
-class CallCounter:
-    def __init__(self, client: Any, service: str, calls: list[str]):
-        self._client, self._service, self._calls = client, service, calls
-
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self._client, name)
-
-        def call(**kwargs: Any) -> Any:
-            self._calls.append(f"{self._service}:{name}")
-            return method(**kwargs)
-
-        return call
-
-
 @pytest.mark.parametrize("backend", ["builtin", "model-monitor"])
 def test_the_functions_timeout_outlasts_every_call_at_its_worst(backend):
     """Sample requests may each take the model's 60 s (inference_client_config, one
@@ -175,7 +163,7 @@ def test_the_functions_timeout_outlasts_every_call_at_its_worst(backend):
     from common.aws import INFERENCE_WORST_CASE_SECONDS, WORST_CASE_CALL_SECONDS
 
     calls: list[str] = []
-    made = {name: CallCounter(client, name, calls) for name, client in clients().items()}
+    made = {name: CallCounter(client, calls, f"{name}:") for name, client in clients().items()}
     checks.test_job(job(backend), made)
     invokes = calls.count("sagemaker-runtime:invoke_endpoint")
     assert invokes == checks.SAMPLE_COUNT
